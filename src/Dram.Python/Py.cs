@@ -1,0 +1,317 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Dram.Python.Native;
+
+namespace Dram.Python;
+
+/// <summary>
+/// Thin wrappers over <see cref="CApi"/> for code that holds the GIL. Functions named
+/// <c>New…</c> return a new reference the caller owns; <c>Borrow…</c> a borrowed one.
+/// </summary>
+public static unsafe class Py
+{
+    public static nint None => CApi.None;
+    public static nint True => CApi.True;
+    public static nint False => CApi.False;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void IncRef(nint obj) => CApi.Py_IncRef(obj);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecRef(nint obj) => CApi.Py_DecRef(obj);
+
+    public static void XDecRef(nint obj)
+    {
+        if (obj != 0)
+        {
+            CApi.Py_DecRef(obj);
+        }
+    }
+
+    public static nint NewRef(nint obj)
+    {
+        CApi.Py_IncRef(obj);
+        return obj;
+    }
+
+    public static nint NewBool(bool value) => NewRef(value ? CApi.True : CApi.False);
+
+    public static nint TypeOf(nint obj) => CApi.TypeOf(obj);
+
+    public static bool IsExactBytes(nint obj) => CApi.TypeOf(obj) == CApi.BytesType;
+
+    public static bool IsExactUnicode(nint obj) => CApi.TypeOf(obj) == CApi.UnicodeType;
+
+    /// <summary>Fails with the pending Python error when <paramref name="result"/> is NULL.</summary>
+    public static nint Check(nint result)
+    {
+        if (result == 0)
+        {
+            throw FetchError();
+        }
+        return result;
+    }
+
+    public static void Check(int status)
+    {
+        if (status < 0)
+        {
+            throw FetchError();
+        }
+    }
+
+    /// <summary>A Python <c>str</c> with the same characters (no encoding step: UTF-16 code units).</summary>
+    public static nint NewString(string value)
+    {
+        fixed (char* p = value)
+        {
+            return Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, value.Length));
+        }
+    }
+
+    /// <summary>A Python <c>str</c> whose code points are the bytes (PEP 3333's "bytes as unicode").</summary>
+    public static nint NewLatin1String(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            return Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind1Byte, p, bytes.Length));
+        }
+    }
+
+    public static nint NewInternedString(string value)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(value + "\0");
+        fixed (byte* p = utf8)
+        {
+            return Check(CApi.PyUnicode_InternFromString(p));
+        }
+    }
+
+    public static nint NewBytes(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            return Check(CApi.PyBytes_FromStringAndSize(p, bytes.Length));
+        }
+    }
+
+    public static nint NewInt(long value) => Check(CApi.PyLong_FromSsize_t((nint)value));
+
+    /// <summary>The text of a <c>str</c>, or null (error cleared) if it is not one.</summary>
+    public static string? ToStringOrNull(nint obj)
+    {
+        nint size;
+        var data = CApi.PyUnicode_AsUTF8AndSize(obj, &size);
+        if (data == null)
+        {
+            CApi.PyErr_Clear();
+            return null;
+        }
+        return Encoding.UTF8.GetString(data, (int)size);
+    }
+
+    /// <summary><c>str(obj)</c> as .NET text; never throws.</summary>
+    public static string Describe(nint obj)
+    {
+        var s = CApi.PyObject_Str(obj);
+        if (s == 0)
+        {
+            CApi.PyErr_Clear();
+            return "<unprintable object>";
+        }
+        var text = ToStringOrNull(s) ?? "<unprintable object>";
+        DecRef(s);
+        return text;
+    }
+
+    /// <summary><c>repr(obj)</c> as .NET text; never throws.</summary>
+    public static string Repr(nint obj)
+    {
+        var s = CApi.PyObject_Repr(obj);
+        if (s == 0)
+        {
+            CApi.PyErr_Clear();
+            return "<unprintable object>";
+        }
+        var text = ToStringOrNull(s) ?? "<unprintable object>";
+        DecRef(s);
+        return text;
+    }
+
+    public static string TypeName(nint obj)
+    {
+        var type = TypeOf(obj);
+        var name = CApi.PyObject_GetAttrString(type, U8("__name__"));
+        if (name == 0)
+        {
+            CApi.PyErr_Clear();
+            return "object";
+        }
+        var text = ToStringOrNull(name) ?? "object";
+        DecRef(name);
+        return text;
+    }
+
+    public static nint Import(string module)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(module + "\0");
+        fixed (byte* p = utf8)
+        {
+            return Check(CApi.PyImport_ImportModule(p));
+        }
+    }
+
+    public static nint GetAttr(nint obj, string name)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(name + "\0");
+        fixed (byte* p = utf8)
+        {
+            return Check(CApi.PyObject_GetAttrString(obj, p));
+        }
+    }
+
+    public static void SetAttr(nint obj, string name, nint value)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(name + "\0");
+        fixed (byte* p = utf8)
+        {
+            Check(CApi.PyObject_SetAttrString(obj, p, value));
+        }
+    }
+
+    /// <summary>Calls <paramref name="callable"/> with the given arguments (borrowed) and returns a new reference.</summary>
+    public static nint Call(nint callable, params ReadOnlySpan<nint> args)
+    {
+        var tuple = Check(CApi.PyTuple_New(args.Length));
+        for (var i = 0; i < args.Length; i++)
+        {
+            IncRef(args[i]);
+            CApi.PyTuple_SetItem(tuple, i, args[i]);
+        }
+        var result = CApi.PyObject_Call(callable, tuple, 0);
+        DecRef(tuple);
+        return Check(result);
+    }
+
+    /// <summary>Runs Python source once in a fresh namespace (start-up helpers, never per request) and returns that namespace.</summary>
+    public static nint RunModuleSource(string source, string fileName)
+    {
+        var globals = Check(CApi.PyDict_New());
+        var builtins = CApi.PyEval_GetBuiltins();
+        fixed (byte* key = "__builtins__\0"u8)
+        {
+            CApi.PyDict_SetItemString(globals, key, builtins);
+        }
+        var name = NewString(fileName);
+        fixed (byte* key = "__name__\0"u8)
+        {
+            CApi.PyDict_SetItemString(globals, key, name);
+        }
+        DecRef(name);
+        var code = Encoding.UTF8.GetBytes(source + "\0");
+        fixed (byte* p = code)
+        {
+            var result = CApi.PyRun_StringFlags(p, CApi.FileInput, globals, globals, 0);
+            if (result == 0)
+            {
+                DecRef(globals);
+                throw FetchError();
+            }
+            DecRef(result);
+        }
+        return globals;
+    }
+
+    /// <summary>A borrowed item of a namespace dict by name, or 0.</summary>
+    public static nint BorrowItem(nint dict, string key)
+    {
+        var k = NewString(key);
+        var value = CApi.PyDict_GetItemWithError(dict, k);
+        DecRef(k);
+        return value;
+    }
+
+    public static void SetItem(nint dict, nint key, nint value) => Check(CApi.PyDict_SetItem(dict, key, value));
+
+    /// <summary>Sets a Python exception of <paramref name="type"/> with <paramref name="message"/>.</summary>
+    public static void SetError(nint type, string message)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(message + "\0");
+        fixed (byte* p = utf8)
+        {
+            CApi.PyErr_SetString(type, p);
+        }
+    }
+
+    /// <summary>Takes the pending Python error (clearing it) as a <see cref="PythonException"/> with its traceback.</summary>
+    public static PythonException FetchError()
+    {
+        nint type, value, traceback;
+        CApi.PyErr_Fetch(&type, &value, &traceback);
+        if (type == 0)
+        {
+            return new PythonException("SystemError", "a Python call failed without setting an exception", "");
+        }
+        CApi.PyErr_NormalizeException(&type, &value, &traceback);
+        if (traceback != 0 && value != 0)
+        {
+            CApi.PyException_SetTraceback(value, traceback);
+        }
+        var typeName = "Exception";
+        var name = CApi.PyObject_GetAttrString(type, U8("__name__"));
+        if (name != 0)
+        {
+            typeName = ToStringOrNull(name) ?? typeName;
+            DecRef(name);
+        }
+        else
+        {
+            CApi.PyErr_Clear();
+        }
+        var message = value != 0 ? Describe(value) : "";
+        var formatted = FormatException(type, value, traceback) ?? $"{typeName}: {message}";
+        XDecRef(type);
+        XDecRef(value);
+        XDecRef(traceback);
+        return new PythonException(typeName, message, formatted);
+    }
+
+    private static string? FormatException(nint type, nint value, nint traceback)
+    {
+        var module = CApi.PyImport_ImportModule(U8("traceback"));
+        if (module == 0)
+        {
+            CApi.PyErr_Clear();
+            return null;
+        }
+        var format = CApi.PyObject_GetAttrString(module, U8("format_exception"));
+        DecRef(module);
+        if (format == 0)
+        {
+            CApi.PyErr_Clear();
+            return null;
+        }
+        nint lines;
+        try
+        {
+            lines = Call(format, type, value == 0 ? None : value, traceback == 0 ? None : traceback);
+        }
+        catch (PythonException)
+        {
+            DecRef(format);
+            return null;
+        }
+        DecRef(format);
+        var sb = new StringBuilder();
+        var count = CApi.PyList_Size(lines);
+        for (nint i = 0; i < count; i++)
+        {
+            sb.Append(ToStringOrNull(CApi.PyList_GetItem(lines, i)));
+        }
+        DecRef(lines);
+        return sb.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>A pointer to a NUL-terminated UTF-8 literal that lives for the process.</summary>
+    public static byte* U8(string literal) => Utf8Literals.Get(literal);
+}

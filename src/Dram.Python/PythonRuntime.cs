@@ -1,0 +1,101 @@
+using System.Text;
+using Dram.Python.Native;
+
+namespace Dram.Python;
+
+/// <summary>
+/// The one embedded interpreter of this process. Initialised on the main thread, which holds the
+/// GIL until <see cref="ReleaseMainThread"/>; after that every thread that runs Python owns a
+/// <see cref="PythonThread"/>.
+/// </summary>
+public static unsafe class PythonRuntime
+{
+    private static nint _mainThreadState;
+
+    public static PythonInstallation? Installation { get; private set; }
+
+    /// <summary>
+    /// Loads the installation's libpython and starts the interpreter as if its executable ran:
+    /// the program name decides <c>sys.prefix</c> (so a venv stays a venv) and <c>sys.executable</c>.
+    /// Python installs no signal handlers; the server owns signals.
+    /// </summary>
+    public static void Initialize(PythonInstallation installation, IReadOnlyList<string> argv)
+    {
+        if (installation.MissingLibraryMessage() is { } missing)
+        {
+            throw new PythonLoadException(missing);
+        }
+        var lib = LibraryLoader.Open(installation.LibraryPath!);
+        CApi.Load(lib, installation.FreeThreaded);
+        Installation = installation;
+
+        // The decoded program name must outlive the interpreter, so it is never freed.
+        var program = Encoding.UTF8.GetBytes(installation.Executable + "\0");
+        fixed (byte* p = program)
+        {
+            var wide = CApi.Py_DecodeLocale(p, null);
+            if (wide == 0)
+            {
+                throw new PythonLoadException($"Could not decode the interpreter path {installation.Executable}.");
+            }
+            CApi.Py_SetProgramName(wide);
+        }
+        CApi.Py_InitializeEx(0);
+        if (CApi.Py_IsInitialized() == 0)
+        {
+            throw new PythonLoadException($"Python {installation.Version} from {installation.LibraryPath} failed to initialise.");
+        }
+
+        var list = Py.Check(CApi.PyList_New(0));
+        foreach (var arg in argv)
+        {
+            var s = Py.NewString(arg);
+            CApi.PyList_Append(list, s);
+            Py.DecRef(s);
+        }
+        CApi.PySys_SetObject(Py.U8("argv"), list);
+        Py.DecRef(list);
+    }
+
+    /// <summary>Puts <paramref name="entries"/> at the front of <c>sys.path</c>, in order.</summary>
+    public static void PrependSysPath(IReadOnlyList<string> entries)
+    {
+        var path = CApi.PySys_GetObject(Py.U8("path"));
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            var s = Py.NewString(entries[i]);
+            CApi.PyList_Insert(path, 0, s);
+            Py.DecRef(s);
+        }
+    }
+
+    /// <summary>Sets <c>os.environ[key] = value</c> (which also calls putenv for child processes).</summary>
+    public static void SetEnvironment(string key, string value)
+    {
+        var os = Py.Import("os");
+        var environ = Py.GetAttr(os, "environ");
+        var k = Py.NewString(key);
+        var v = Py.NewString(value);
+        var setitem = Py.GetAttr(environ, "__setitem__");
+        var result = Py.Call(setitem, k, v);
+        Py.DecRef(result);
+        Py.DecRef(setitem);
+        Py.DecRef(k);
+        Py.DecRef(v);
+        Py.DecRef(environ);
+        Py.DecRef(os);
+    }
+
+    /// <summary>Reads a string attribute of <c>sys</c> (e.g. <c>version</c>, <c>prefix</c>).</summary>
+    public static string SysString(string name)
+    {
+        var value = CApi.PySys_GetObject(Py.U8(name));
+        return value == 0 ? "" : Py.ToStringOrNull(value) ?? Py.Describe(value);
+    }
+
+    /// <summary>The main thread gives up the GIL so the Python threads can take it.</summary>
+    public static void ReleaseMainThread() => _mainThreadState = CApi.PyEval_SaveThread();
+
+    /// <summary>The main thread takes the GIL back (for shutdown work).</summary>
+    public static void AcquireMainThread() => CApi.PyEval_RestoreThread(_mainThreadState);
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Net;
+using Dram.Python;
+using Dram.Python.Native;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Dram.Wsgi;
+
+/// <summary>
+/// Builds a request's environ: a copy of the constant template plus what varies. Strings follow
+/// PEP 3333: PATH_INFO is the percent-decoded bytes of the raw target as latin-1 (never UTF-8),
+/// header values are their latin-1 bytes, repeated headers are joined with "," (Cookie with "; "),
+/// and header names containing "_" are dropped so <c>X-Auth_User</c> cannot pose as
+/// <c>X-Auth-User</c>. One per Python thread: its header-key cache needs no lock.
+/// </summary>
+internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
+{
+    /// <summary>Distinct header names whose environ keys are kept; beyond it keys are made per request, so hostile names cannot grow memory.</summary>
+    private const int MaxCachedHeaderKeys = 512;
+
+    /// <summary>Request headers with these names are not passed on (Kestrel has consumed them, or they are CGI variables already).</summary>
+    private static readonly string[] ContentHeaders = ["Content-Type", "Content-Length"];
+
+    private readonly EnvironKeys _keys = runtime.Keys;
+    private readonly byte[] _scriptName = System.Text.Encoding.Latin1.GetBytes(runtime.Options.ScriptName);
+    private readonly Dictionary<string, nint> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A new environ dict (new reference); the GIL is held.</summary>
+    public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
+    {
+        var env = Py.Check(CApi.PyDict_Copy(request.Scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
+        try
+        {
+            Set(env, _keys.RequestMethod, Method(request.Method));
+            SetTarget(env, request.RawTarget);
+            Set(env, _keys.ServerProtocol, Protocol(request.Protocol));
+            Py.SetItem(env, _keys.WsgiInput, input);
+            SetHeaders(env, request.Headers);
+            var connection = features.Get<IHttpConnectionFeature>();
+            SetServer(env, request.Headers.Host, request.Scheme, connection);
+            SetRemote(env, connection);
+            return env;
+        }
+        catch
+        {
+            Py.DecRef(env);
+            throw;
+        }
+    }
+
+    /// <summary>Sets a key to a value whose reference the environ takes over; a borrowed constant is passed with its own reference added.</summary>
+    private static void Set(nint env, nint key, nint newValue)
+    {
+        var status = CApi.PyDict_SetItem(env, key, newValue);
+        Py.DecRef(newValue);
+        Py.Check(status);
+    }
+
+    private nint Method(string method)
+    {
+        var cached = method switch
+        {
+            "GET" => _keys.Get,
+            "POST" => _keys.Post,
+            "HEAD" => _keys.Head,
+            "PUT" => _keys.Put,
+            "DELETE" => _keys.Delete,
+            "PATCH" => _keys.Patch,
+            "OPTIONS" => _keys.Options,
+            _ => 0,
+        };
+        return cached != 0 ? Py.NewRef(cached) : Py.NewString(method);
+    }
+
+    private nint Protocol(string protocol)
+    {
+        if (ReferenceEquals(protocol, HttpProtocol.Http11) || protocol == HttpProtocol.Http11)
+        {
+            return Py.NewRef(_keys.Http11);
+        }
+        if (protocol == HttpProtocol.Http10)
+        {
+            return Py.NewRef(_keys.Http10);
+        }
+        if (protocol == HttpProtocol.Http2)
+        {
+            return Py.NewRef(_keys.Http2);
+        }
+        return Py.NewString(protocol);
+    }
+
+    private void SetTarget(nint env, string target)
+    {
+        Set(env, _keys.RawUri, Py.NewString(target));
+        var start = 0;
+        if (!target.StartsWith('/'))
+        {
+            // Absolute form (http://host/path): the path starts at the first '/' after the authority.
+            var scheme = target.IndexOf("://", StringComparison.Ordinal);
+            if (scheme >= 0)
+            {
+                var slash = target.IndexOf('/', scheme + 3);
+                start = slash < 0 ? target.Length : slash;
+            }
+        }
+        var query = target.IndexOf('?', start);
+        var pathEnd = query < 0 ? target.Length : query;
+        var path = target.AsSpan(start, pathEnd - start);
+
+        byte[]? rented = null;
+        var decoded = path.Length <= 1024 ? stackalloc byte[path.Length] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
+        var length = PercentDecode(path, decoded);
+        var pathBytes = decoded[..length];
+        if (_scriptName.Length > 0 && pathBytes.StartsWith(_scriptName)
+            && (pathBytes.Length == _scriptName.Length || pathBytes[_scriptName.Length] == (byte)'/'))
+        {
+            pathBytes = pathBytes[_scriptName.Length..];
+        }
+        Set(env, _keys.PathInfo, Py.NewLatin1String(pathBytes));
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        if (query < 0 || query == target.Length - 1)
+        {
+            Py.SetItem(env, _keys.QueryString, _keys.Empty);
+        }
+        else
+        {
+            fixed (char* p = target)
+            {
+                Set(env, _keys.QueryString, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + query + 1, target.Length - query - 1)));
+            }
+        }
+    }
+
+    /// <summary>Decodes %XX escapes into bytes; other characters are taken as latin-1 bytes. Malformed escapes stay as they are.</summary>
+    private static int PercentDecode(ReadOnlySpan<char> path, Span<byte> into)
+    {
+        var n = 0;
+        for (var i = 0; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (c == '%' && i + 2 < path.Length && char.IsAsciiHexDigit(path[i + 1]) && char.IsAsciiHexDigit(path[i + 2]))
+            {
+                into[n++] = (byte)((HexValue(path[i + 1]) << 4) | HexValue(path[i + 2]));
+                i += 2;
+            }
+            else
+            {
+                into[n++] = (byte)c;
+            }
+        }
+        return n;
+    }
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+    private void SetHeaders(nint env, IHeaderDictionary headers)
+    {
+        foreach (var header in headers)
+        {
+            var key = HeaderKey(header.Key, out var owned);
+            if (key == 0)
+            {
+                continue;
+            }
+            var values = header.Value;
+            string text;
+            if (values.Count == 1)
+            {
+                text = values[0] ?? "";
+            }
+            else
+            {
+                var separator = header.Key.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ",";
+                text = string.Join(separator, (IEnumerable<string?>)values);
+            }
+            var existing = CApi.PyDict_GetItemWithError(env, key);
+            if (existing != 0)
+            {
+                // Two names map to one key only when they differ in case; keep the first.
+                if (owned)
+                {
+                    Py.DecRef(key);
+                }
+                continue;
+            }
+            Set(env, key, Py.NewString(text));
+            if (owned)
+            {
+                Py.DecRef(key);
+            }
+        }
+    }
+
+    /// <summary>The environ key for a header name (HTTP_X_FOO, CONTENT_TYPE...), or 0 for names that are dropped.</summary>
+    private nint HeaderKey(string name, out bool owned)
+    {
+        owned = false;
+        if (_headerKeys.TryGetValue(name, out var key))
+        {
+            return key;
+        }
+        key = MakeHeaderKey(name);
+        if (_headerKeys.Count < MaxCachedHeaderKeys)
+        {
+            _headerKeys[name] = key;
+        }
+        else
+        {
+            owned = key != 0;
+        }
+        return key;
+    }
+
+    private nint MakeHeaderKey(string name)
+    {
+        if (name.Contains('_'))
+        {
+            return 0;
+        }
+        if (name.Equals(ContentHeaders[0], StringComparison.OrdinalIgnoreCase))
+        {
+            return Py.NewRef(_keys.ContentType);
+        }
+        if (name.Equals(ContentHeaders[1], StringComparison.OrdinalIgnoreCase))
+        {
+            return Py.NewRef(_keys.ContentLength);
+        }
+        Span<char> buffer = stackalloc char[name.Length + 5];
+        "HTTP_".CopyTo(buffer);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            buffer[5 + i] = c == '-' ? '_' : char.ToUpperInvariant(c);
+        }
+        return Py.NewInternedString(new string(buffer));
+    }
+
+    private void SetServer(nint env, StringValues hostHeader, string scheme, IHttpConnectionFeature? connection)
+    {
+        var host = hostHeader.Count > 0 ? hostHeader[0] : null;
+        var defaultPort = scheme == "https" ? _keys.Port443 : _keys.Port80;
+        if (string.IsNullOrEmpty(host))
+        {
+            if (connection?.LocalIpAddress is { } local)
+            {
+                Set(env, _keys.ServerName, Py.NewString(local.ToString()));
+                Set(env, _keys.ServerPort, Py.NewString(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else
+            {
+                Py.SetItem(env, _keys.ServerName, _keys.Localhost);
+                Py.SetItem(env, _keys.ServerPort, defaultPort);
+            }
+            return;
+        }
+        var colon = host.LastIndexOf(':');
+        if (colon > 0 && host.IndexOf(']', colon) < 0 && colon < host.Length - 1)
+        {
+            fixed (char* p = host)
+            {
+                Set(env, _keys.ServerName, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, colon)));
+                Set(env, _keys.ServerPort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + colon + 1, host.Length - colon - 1)));
+            }
+            return;
+        }
+        Set(env, _keys.ServerName, Py.NewString(colon == host.Length - 1 ? host[..colon] : host));
+        Py.SetItem(env, _keys.ServerPort, defaultPort);
+    }
+
+    private void SetRemote(nint env, IHttpConnectionFeature? connection)
+    {
+        if (connection?.RemoteIpAddress is not { } address)
+        {
+            // A unix-socket peer has no address; Gunicorn passes an empty string too.
+            Py.SetItem(env, _keys.RemoteAddr, _keys.Empty);
+            return;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        Span<char> text = stackalloc char[64];
+        if (address.TryFormat(text, out var written))
+        {
+            fixed (char* p = text)
+            {
+                Set(env, _keys.RemoteAddr, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
+            }
+        }
+        connection.RemotePort.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
+        fixed (char* p = text)
+        {
+            Set(env, _keys.RemotePort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Dram.Python;
+using Dram.Python.Native;
+using Microsoft.AspNetCore.Http;
+
+namespace Dram.Wsgi;
+
+/// <summary>
+/// wsgi.input over Kestrel's request body pipe: Content-Length and chunked bodies both end in EOF
+/// (hence <c>wsgi.input_terminated</c>), nothing is buffered beyond what a call asks for, and the
+/// GIL is released whenever a read waits for the client. Kestrel answers <c>Expect: 100-continue</c>
+/// on the first read. Methods return new Python references, or 0 with a Python error set.
+/// </summary>
+internal sealed unsafe class RequestBodyReader
+{
+    private const int InitialReadAllSize = 64 * 1024;
+    private const int MaxRetainedLineBuffer = 1024 * 1024;
+
+    private PipeReader _reader = null!;
+    private long? _declaredLength;
+    private bool _eof;
+    private ArrayBufferWriter<byte> _line = new();
+
+    /// <summary>The HTTP status the request should get when a body read failed (413 too large, 400 truncated).</summary>
+    public int? FailureStatus { get; private set; }
+
+    public void Bind(PipeReader reader, long? declaredLength)
+    {
+        _reader = reader;
+        _declaredLength = declaredLength;
+        _eof = false;
+        FailureStatus = null;
+    }
+
+    /// <summary>read(size=-1): exactly size bytes unless the body ends first.</summary>
+    public nint Read(long size)
+    {
+        if (size < 0)
+        {
+            return ReadAll();
+        }
+        var capacity = (nint)Math.Min(size, InitialReadAllSize);
+        var result = CApi.PyBytes_FromStringAndSize(null, capacity);
+        if (result == 0)
+        {
+            return 0;
+        }
+        long filled = 0;
+        while (filled < size)
+        {
+            if (!Next(out var buffer, out var completed))
+            {
+                Py.DecRef(result);
+                return 0;
+            }
+            if (buffer.IsEmpty && completed)
+            {
+                break;
+            }
+            var take = Math.Min(buffer.Length, size - filled);
+            if (filled + take > capacity)
+            {
+                capacity = (nint)Math.Min(size, Math.Max(capacity * 2L, filled + take));
+                if (CApi._PyBytes_Resize(&result, capacity) < 0)
+                {
+                    _reader.AdvanceTo(buffer.Start);
+                    return 0;
+                }
+            }
+            buffer.Slice(0, take).CopyTo(new Span<byte>(CApi.PyBytes_AsString(result) + filled, (int)take));
+            _reader.AdvanceTo(buffer.GetPosition(take));
+            filled += take;
+        }
+        if (filled != capacity && CApi._PyBytes_Resize(&result, (nint)filled) < 0)
+        {
+            return 0;
+        }
+        return result;
+    }
+
+    private nint ReadAll()
+    {
+        if (_declaredLength is { } length)
+        {
+            // The body is exactly Content-Length long (Kestrel enforces it): read it into one object.
+            return Read(length);
+        }
+        _line.ResetWrittenCount();
+        while (true)
+        {
+            if (!Next(out var buffer, out var completed))
+            {
+                return 0;
+            }
+            if (buffer.IsEmpty && completed)
+            {
+                break;
+            }
+            foreach (var segment in buffer)
+            {
+                _line.Write(segment.Span);
+            }
+            _reader.AdvanceTo(buffer.End);
+        }
+        return TakeLine();
+    }
+
+    /// <summary>readline(size=-1): up to and including the next LF, at most size bytes.</summary>
+    public nint ReadLine(long size)
+    {
+        _line.ResetWrittenCount();
+        if (size == 0)
+        {
+            return TakeLine();
+        }
+        while (true)
+        {
+            if (!Next(out var buffer, out var completed))
+            {
+                return 0;
+            }
+            if (buffer.IsEmpty && completed)
+            {
+                break;
+            }
+            var room = size < 0 ? buffer.Length : Math.Min(buffer.Length, size - _line.WrittenCount);
+            var candidate = buffer.Slice(0, room);
+            var newline = candidate.PositionOf((byte)'\n');
+            if (newline is { } at)
+            {
+                var line = candidate.Slice(0, buffer.GetPosition(1, at));
+                Append(line);
+                _reader.AdvanceTo(line.End);
+                break;
+            }
+            Append(candidate);
+            _reader.AdvanceTo(candidate.End);
+            if (size >= 0 && _line.WrittenCount >= size)
+            {
+                break;
+            }
+        }
+        return TakeLine();
+    }
+
+    /// <summary>readlines(hint=-1): lines until EOF, or until their total size reaches hint.</summary>
+    public nint ReadLines(long hint)
+    {
+        var list = CApi.PyList_New(0);
+        if (list == 0)
+        {
+            return 0;
+        }
+        long total = 0;
+        while (true)
+        {
+            var line = ReadLine(-1);
+            if (line == 0)
+            {
+                Py.DecRef(list);
+                return 0;
+            }
+            var length = CApi.PyBytes_Size(line);
+            if (length == 0)
+            {
+                Py.DecRef(line);
+                break;
+            }
+            CApi.PyList_Append(list, line);
+            Py.DecRef(line);
+            total += length;
+            if (hint > 0 && total >= hint)
+            {
+                break;
+            }
+        }
+        return list;
+    }
+
+    private void Append(ReadOnlySequence<byte> data)
+    {
+        foreach (var segment in data)
+        {
+            _line.Write(segment.Span);
+        }
+    }
+
+    private nint TakeLine()
+    {
+        var bytes = _line.WrittenSpan;
+        nint result;
+        fixed (byte* p = bytes)
+        {
+            result = CApi.PyBytes_FromStringAndSize(p, bytes.Length);
+        }
+        if (_line.Capacity > MaxRetainedLineBuffer)
+        {
+            _line = new ArrayBufferWriter<byte>();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Waits for body data (GIL released while waiting). False with OSError set when the body
+    /// cannot be read: the client left, sent a malformed chunk, or exceeded the size limit.
+    /// </summary>
+    private bool Next(out ReadOnlySequence<byte> buffer, out bool completed)
+    {
+        buffer = default;
+        completed = true;
+        if (_eof)
+        {
+            return true;
+        }
+        ReadResult result;
+        try
+        {
+            var pending = _reader.ReadAsync();
+            if (pending.IsCompletedSuccessfully)
+            {
+                result = pending.Result;
+            }
+            else
+            {
+                using (GilReleased.Scope())
+                {
+                    result = pending.AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            FailureStatus = e.StatusCode;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
+            return false;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection ({e.Message})");
+            return false;
+        }
+        buffer = result.Buffer;
+        completed = result.IsCompleted || result.IsCanceled;
+        if (buffer.IsEmpty && completed)
+        {
+            _reader.AdvanceTo(buffer.End);
+            _eof = true;
+        }
+        return true;
+    }
+}

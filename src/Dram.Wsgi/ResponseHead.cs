@@ -1,0 +1,223 @@
+using System.Text;
+using Dram.Python;
+using Dram.Python.Native;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Dram.Wsgi;
+
+/// <summary>
+/// Validates what the app passes to start_response at call time, so a bad status or header
+/// raises inside the app (with its traceback) instead of reaching the wire. Response splitting
+/// (CR/LF in a header) and hop-by-hop headers are refused here.
+/// </summary>
+internal static unsafe class ResponseHead
+{
+    /// <summary>Parses "NNN Reason". The reason is null when it is the standard one (Kestrel's pre-encoded status line is used).</summary>
+    public static bool ParseStatus(nint status, Latin1StringCache strings, out int code, out string? reason)
+    {
+        code = 0;
+        reason = null;
+        if (!TryLatin1(status, "status", out var text, strings))
+        {
+            return false;
+        }
+        if (text.Length < 3 || !char.IsAsciiDigit(text[0]) || !char.IsAsciiDigit(text[1]) || !char.IsAsciiDigit(text[2])
+            || (text.Length > 3 && text[3] != ' ') || text[0] == '0')
+        {
+            Py.SetError(CApi.ExcValueError, $"start_response(): invalid status {Quote(text)}; it must be a 3-digit code and a reason, e.g. '200 OK'");
+            return false;
+        }
+        for (var i = 3; i < text.Length; i++)
+        {
+            if (IsForbiddenInValue(text[i]))
+            {
+                Py.SetError(CApi.ExcValueError, $"start_response(): the status {Quote(text)} contains a control character (CR, LF, NUL...)");
+                return false;
+            }
+        }
+        code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+        var phrase = text.Length > 4 ? text[4..] : "";
+        if (phrase.Length > 0 && phrase != ReasonPhrases.GetReasonPhrase(code))
+        {
+            reason = phrase;
+        }
+        return true;
+    }
+
+    /// <summary>Parses the header list into (name, value) pairs; Content-Length goes to <paramref name="contentLength"/> (-1 if absent).</summary>
+    public static bool ParseHeaders(nint headers, Latin1StringCache strings, List<KeyValuePair<string, string>> into, out long contentLength)
+    {
+        contentLength = -1;
+        var type = CApi.TypeOf(headers);
+        var isList = type == CApi.ListType || CApi.PyObject_IsInstance(headers, CApi.ListType) == 1;
+        if (!isList)
+        {
+            CApi.PyErr_Clear();
+            Py.SetError(CApi.ExcTypeError, $"start_response(): response_headers must be a list of (name, value) tuples, got {Py.TypeName(headers)}");
+            return false;
+        }
+        var count = CApi.PyList_Size(headers);
+        for (nint i = 0; i < count; i++)
+        {
+            var item = CApi.PyList_GetItem(headers, i);
+            if ((CApi.TypeOf(item) != CApi.TupleType && CApi.PyObject_IsInstance(item, CApi.TupleType) != 1) || CApi.PyTuple_Size(item) != 2)
+            {
+                CApi.PyErr_Clear();
+                Py.SetError(CApi.ExcTypeError, $"start_response(): response header {i} must be a (name, value) tuple, got {Py.Repr(item)}");
+                return false;
+            }
+            if (!TryLatin1(CApi.PyTuple_GetItem(item, 0), "header name", out var name, strings)
+                || !TryLatin1(CApi.PyTuple_GetItem(item, 1), $"value of header {Quote(Py.Describe(CApi.PyTuple_GetItem(item, 0)))}", out var value, strings))
+            {
+                return false;
+            }
+            if (name.Length == 0 || !IsToken(name))
+            {
+                Py.SetError(CApi.ExcValueError, $"start_response(): invalid header name {Quote(name)}; names are HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)");
+                return false;
+            }
+            foreach (var c in value)
+            {
+                if (IsForbiddenInValue(c))
+                {
+                    Py.SetError(CApi.ExcValueError, $"start_response(): the value of header {Quote(name)} contains a control character (CR, LF, NUL...): {Quote(value)}");
+                    return false;
+                }
+            }
+            if (IsHopByHop(name))
+            {
+                Py.SetError(CApi.ExcValueError, $"start_response(): hop-by-hop header {Quote(name)} is not allowed from a WSGI app (PEP 3333); the server manages the connection");
+                return false;
+            }
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                var trimmed = value.Trim(' ', '\t');
+                if (trimmed.Length == 0 || trimmed.Length > 18 || !AllDigits(trimmed) || (contentLength >= 0 && long.Parse(trimmed) != contentLength))
+                {
+                    Py.SetError(CApi.ExcValueError, $"start_response(): invalid Content-Length {Quote(value)}; it must be one non-negative integer");
+                    return false;
+                }
+                contentLength = long.Parse(trimmed);
+                continue;
+            }
+            into.Add(new(name, value));
+        }
+        return true;
+    }
+
+    /// <summary>Re-raises an exc_info tuple (type, value, traceback) into the app; returns NULL for the C caller.</summary>
+    public static nint Reraise(nint excInfo)
+    {
+        if (CApi.TypeOf(excInfo) != CApi.TupleType || CApi.PyTuple_Size(excInfo) != 3)
+        {
+            Py.SetError(CApi.ExcTypeError, "start_response(): exc_info must be the tuple sys.exc_info() returns");
+            return 0;
+        }
+        var type = CApi.PyTuple_GetItem(excInfo, 0);
+        var value = CApi.PyTuple_GetItem(excInfo, 1);
+        var traceback = CApi.PyTuple_GetItem(excInfo, 2);
+        Py.IncRef(type);
+        Py.IncRef(value);
+        Py.IncRef(traceback);
+        CApi.PyErr_Restore(type, value == CApi.None ? 0 : value, traceback == CApi.None ? 0 : traceback);
+        if (value == CApi.None)
+        {
+            Py.DecRef(value);
+        }
+        if (traceback == CApi.None)
+        {
+            Py.DecRef(traceback);
+        }
+        return 0;
+    }
+
+    /// <summary>False (TypeError set) when start_response got a keyword other than exc_info.</summary>
+    public static bool OnlyKnownKeywords(nint kwargs, EnvironKeys keys)
+    {
+        var size = CApi.PyObject_Size(kwargs);
+        var known = CApi.PyDict_GetItemWithError(kwargs, keys.ExcInfo) != 0 ? 1 : 0;
+        if (size == known)
+        {
+            return true;
+        }
+        Py.SetError(CApi.ExcTypeError, "start_response() accepts only the keyword argument exc_info");
+        return false;
+    }
+
+    /// <summary>
+    /// The text of a str whose characters all fit latin-1 (PEP 3333: headers are "bytes as unicode").
+    /// Sets TypeError/ValueError and returns false otherwise.
+    /// </summary>
+    private static bool TryLatin1(nint obj, string what, out string text, Latin1StringCache strings)
+    {
+        text = "";
+        if (CApi.TypeOf(obj) != CApi.UnicodeType && CApi.PyObject_IsInstance(obj, CApi.UnicodeType) != 1)
+        {
+            CApi.PyErr_Clear();
+            Py.SetError(CApi.ExcTypeError, $"start_response(): the {what} must be str, got {Py.TypeName(obj)}: {Py.Repr(obj)}");
+            return false;
+        }
+        nint size;
+        var utf8 = CApi.PyUnicode_AsUTF8AndSize(obj, &size);
+        if (utf8 == null)
+        {
+            return false;
+        }
+        var bytes = new ReadOnlySpan<byte>(utf8, (int)size);
+        if (!bytes.ContainsAnyInRange((byte)0x80, (byte)0xFF))
+        {
+            text = strings.Get(bytes);
+            return true;
+        }
+        text = Encoding.UTF8.GetString(bytes);
+        foreach (var c in text)
+        {
+            if (c > '\u00FF')
+            {
+                Py.SetError(CApi.ExcValueError, $"start_response(): the {what} {Quote(text)} has characters outside latin-1; encode non-latin-1 text (e.g. RFC 8187 or percent-encoding) first");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsForbiddenInValue(char c) => (c < ' ' && c != '\t') || c == '\u007F';
+
+    private static bool IsToken(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool AllDigits(string s)
+    {
+        foreach (var c in s)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsHopByHop(string name) => name.Length switch
+    {
+        2 => name.Equals("TE", StringComparison.OrdinalIgnoreCase),
+        7 => name.Equals("Trailer", StringComparison.OrdinalIgnoreCase) || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase),
+        8 => name.Equals("Trailers", StringComparison.OrdinalIgnoreCase),
+        10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase),
+        17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
+        18 => name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase),
+        19 => name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    private static string Quote(string s) => "'" + s.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\x00") + "'";
+}

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Abstractions;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Dram.Wsgi;
+
+/// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool) : IHttpApplication<PendingRequest>
+{
+    public PendingRequest CreateContext(IFeatureCollection contextFeatures)
+    {
+        PendingRequest request;
+        if (contextFeatures is IHostContextContainer<PendingRequest> container)
+        {
+            request = container.HostContext ??= new PendingRequest();
+        }
+        else
+        {
+            request = new PendingRequest();
+        }
+        request.Bind(contextFeatures);
+        return request;
+    }
+
+    public Task ProcessRequestAsync(PendingRequest context)
+    {
+        pool.Enqueue(context);
+        var completion = context.Completion;
+        return completion.IsCompletedSuccessfully ? Task.CompletedTask : completion.AsTask();
+    }
+
+    public void DisposeContext(PendingRequest context, Exception? exception) => context.Unbind();
+}

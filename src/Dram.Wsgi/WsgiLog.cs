@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Dram.Wsgi;
+
+/// <summary>Every log line the WSGI layer writes, with fixed event ids.</summary>
+internal static partial class WsgiLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Reason}\n{Traceback}")]
+    public static partial void AppError(ILogger logger, string method, string path, string reason, string traceback);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: the response had already started, so the connection was closed to show it is incomplete. {Reason}\n{Traceback}")]
+    public static partial void AppErrorAfterHeaders(ILogger logger, string method, string path, string reason, string traceback);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Method} {Path}: the app sent more than its Content-Length of {ContentLength} bytes; the rest was dropped")]
+    public static partial void BodyTooLong(ILogger logger, string method, string path, long contentLength);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "{Method} {Path}: the app sent {Written} of its Content-Length of {ContentLength} bytes; the connection was closed so the client sees the response is incomplete")]
+    public static partial void BodyTooShort(ILogger logger, string method, string path, long written, long contentLength);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Error in close() of the response of {Method} {Path}: {Reason}\n{Traceback}")]
+    public static partial void CloseError(ILogger logger, string method, string path, string reason, string traceback);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "{Method} {Path}: client went away before the response was complete")]
+    public static partial void ClientGone(ILogger logger, string method, string path);
+
+    [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
+    public static partial void InternalError(ILogger logger, Exception exception);
+}

@@ -1,0 +1,610 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using Dram.Python;
+using Dram.Python.Native;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Dram.Wsgi;
+
+/// <summary>
+/// One Python thread's request slot: runs a request through the app (call, iterate, always
+/// close) and turns what start_response, write() and the iterable produce into Kestrel's response.
+/// Reused for every request the thread runs; the objects handed to Python (start_response, write,
+/// wsgi.input) carry this slot's handle plus a generation number, so one kept past its request
+/// raises instead of touching the next request.
+/// </summary>
+internal sealed unsafe class WsgiRequest
+{
+    /// <summary>Streamed chunks are written and flushed in pieces of at most this, bounding buffered output.</summary>
+    private const int MaxWriteSlice = 64 * 1024;
+
+    private readonly WsgiRuntime _runtime;
+    private readonly nint _app;
+    private readonly ILogger _log;
+    private readonly nint _handle;
+    private readonly EnvironBuilder _environ;
+    private readonly Latin1StringCache _strings = new();
+    private readonly List<KeyValuePair<string, string>> _headers = [];
+
+    private IHttpRequestFeature _request = null!;
+    private IHttpResponseFeature _response = null!;
+    private IHttpResponseBodyFeature _body = null!;
+    private IFeatureCollection _features = null!;
+
+    private bool _active;
+    private bool _started;
+    private bool _headersSent;
+    private bool _bodyAllowed;
+    private bool _isHead;
+    private bool _aborted;
+    private bool _clientGone;
+    private int _status;
+    private string? _reason;
+    private long _contentLength;
+    private long _written;
+
+    public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log)
+    {
+        _runtime = runtime;
+        _app = app;
+        _log = log;
+        _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
+        _environ = new EnvironBuilder(runtime);
+        Input = new RequestBodyReader();
+    }
+
+    /// <summary>Counts requests run in this slot; objects made for an earlier request see a different number.</summary>
+    public long Generation { get; private set; }
+
+    public RequestBodyReader Input { get; }
+
+    internal WsgiRuntime Runtime => _runtime;
+
+    internal Latin1StringCache Strings => _strings;
+
+    /// <summary>The live request a Python-held object refers to, or null if that request has ended.</summary>
+    public static WsgiRequest? FromObject(nint obj)
+    {
+        var handle = NativeType.Word0(obj);
+        if (handle == 0)
+        {
+            return null;
+        }
+        var request = (WsgiRequest)GCHandle.FromIntPtr(handle).Target!;
+        return request._active && request.Generation == NativeType.Word1(obj) ? request : null;
+    }
+
+    /// <summary>Runs one request; the GIL is held. Never throws for app or client faults.</summary>
+    public void Run(IFeatureCollection features)
+    {
+        Bind(features);
+        nint environ = 0, startResponse = 0, result = 0;
+        try
+        {
+            var input = _runtime.InputType.New(_handle, Generation);
+            environ = _environ.Build(_request, features, input);
+            Py.DecRef(input);
+            startResponse = _runtime.StartResponseType.New(_handle, Generation);
+            result = CallApp(environ, startResponse);
+            if (result == 0)
+            {
+                AppFailed("the application raised");
+            }
+            else
+            {
+                SendResult(result);
+            }
+        }
+        catch (PythonException e)
+        {
+            AppFailed(e);
+        }
+        finally
+        {
+            if (result != 0)
+            {
+                CloseResult(result);
+                Py.DecRef(result);
+            }
+            Py.XDecRef(startResponse);
+            Py.XDecRef(environ);
+            Finish();
+            _active = false;
+            _features = null!;
+            _request = null!;
+            _response = null!;
+            _body = null!;
+        }
+    }
+
+    private void Bind(IFeatureCollection features)
+    {
+        _features = features;
+        _request = features.GetRequiredFeature<IHttpRequestFeature>();
+        _response = features.GetRequiredFeature<IHttpResponseFeature>();
+        _body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength);
+        Generation++;
+        _active = true;
+        _started = false;
+        _headersSent = false;
+        _aborted = false;
+        _clientGone = false;
+        _headers.Clear();
+        _contentLength = -1;
+        _written = 0;
+        _isHead = HttpMethods.IsHead(_request.Method);
+    }
+
+    private nint CallApp(nint environ, nint startResponse)
+    {
+        var args = Py.Check(CApi.PyTuple_New(2));
+        Py.IncRef(environ);
+        CApi.PyTuple_SetItem(args, 0, environ);
+        Py.IncRef(startResponse);
+        CApi.PyTuple_SetItem(args, 1, startResponse);
+        var result = CApi.PyObject_Call(_app, args, 0);
+        Py.DecRef(args);
+        return result;
+    }
+
+    private void SendResult(nint result)
+    {
+        var type = CApi.TypeOf(result);
+        if (type == CApi.ListType || type == CApi.TupleType)
+        {
+            SendSequence(result, type == CApi.ListType);
+            return;
+        }
+        if (_runtime.FileWrapperType.IsInstance(result) && FileWrapper.TrySend(this, result))
+        {
+            return;
+        }
+        var iterator = CApi.PyObject_GetIter(result);
+        if (iterator == 0)
+        {
+            AppFailed($"the application returned {Py.TypeName(result)}, not an iterable of bytes");
+            return;
+        }
+        try
+        {
+            while (true)
+            {
+                var chunk = CApi.PyIter_Next(iterator);
+                if (chunk == 0)
+                {
+                    if (CApi.PyErr_Occurred() != 0)
+                    {
+                        AppFailed("the response iterable raised");
+                    }
+                    return;
+                }
+                var keepGoing = WriteChunk(chunk, flush: true);
+                Py.DecRef(chunk);
+                if (!keepGoing)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Py.DecRef(iterator);
+        }
+    }
+
+    /// <summary>
+    /// A list or tuple body is complete already: when every item is bytes and the app gave no
+    /// Content-Length, its length is known and sent, so the response needs no chunked encoding.
+    /// </summary>
+    private void SendSequence(nint sequence, bool isList)
+    {
+        var count = isList ? CApi.PyList_Size(sequence) : CApi.PyTuple_Size(sequence);
+        if (_started && !_headersSent && _contentLength < 0)
+        {
+            long total = 0;
+            var allBytes = true;
+            for (nint i = 0; i < count; i++)
+            {
+                var item = isList ? CApi.PyList_GetItem(sequence, i) : CApi.PyTuple_GetItem(sequence, i);
+                if (CApi.TypeOf(item) != CApi.BytesType)
+                {
+                    allBytes = false;
+                    break;
+                }
+                total += CApi.PyBytes_Size(item);
+            }
+            if (allBytes && _status is not (204 or 304) && _status >= 200)
+            {
+                _contentLength = total;
+            }
+        }
+        for (nint i = 0; i < count; i++)
+        {
+            // Borrowed items can be freed by app code the write runs (a __del__, a GC pass); hold them.
+            var item = isList ? CApi.PyList_GetItem(sequence, i) : CApi.PyTuple_GetItem(sequence, i);
+            if (item == 0)
+            {
+                CApi.PyErr_Clear();
+                return;
+            }
+            Py.IncRef(item);
+            var keepGoing = WriteChunk(item, flush: false);
+            Py.DecRef(item);
+            if (!keepGoing)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes one body chunk. False when the request cannot go on (app fault or client gone).</summary>
+    internal bool WriteChunk(nint chunk, bool flush)
+    {
+        if (CApi.TypeOf(chunk) != CApi.BytesType && CApi.PyObject_IsInstance(chunk, CApi.BytesType) != 1)
+        {
+            CApi.PyErr_Clear();
+            var hint = CApi.TypeOf(chunk) == CApi.UnicodeType ? " (encode str to bytes first)" : "";
+            Py.SetError(CApi.ExcTypeError, $"the response body must be an iterable of bytes, got {Py.TypeName(chunk)}{hint}");
+            AppFailed("the response body is not bytes");
+            return false;
+        }
+        var length = CApi.PyBytes_Size(chunk);
+        if (length == 0)
+        {
+            return true;
+        }
+        if (!_started)
+        {
+            Py.SetError(CApi.ExcAssertionError, "the application produced body data before calling start_response()");
+            AppFailed("start_response() was not called");
+            return false;
+        }
+        return WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(chunk), checked((int)length)), flush);
+    }
+
+    /// <summary>Sends bytes of the body, headers first. The GIL is released while a flush waits.</summary>
+    internal bool WriteBody(ReadOnlySpan<byte> data, bool flush)
+    {
+        if (_clientGone || _aborted)
+        {
+            return false;
+        }
+        if (!_headersSent)
+        {
+            SendHeaders();
+        }
+        if (!_bodyAllowed)
+        {
+            return true;
+        }
+        if (_contentLength >= 0 && _written + data.Length > _contentLength)
+        {
+            data = data[..(int)(_contentLength - _written)];
+            WsgiLog.BodyTooLong(_log, _request.Method, _request.Path, _contentLength);
+            WriteSlices(data, flush);
+            return false;
+        }
+        return WriteSlices(data, flush);
+    }
+
+    private bool WriteSlices(ReadOnlySpan<byte> data, bool flush)
+    {
+        var writer = _body.Writer;
+        while (data.Length > 0)
+        {
+            var slice = data.Length > MaxWriteSlice ? data[..MaxWriteSlice] : data;
+            writer.Write(slice);
+            _written += slice.Length;
+            data = data[slice.Length..];
+            if ((flush || data.Length > 0) && !Flush())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Pushes buffered output to the socket, waiting (without the GIL) while the client is slow.</summary>
+    internal bool Flush() => FlushCore(releaseGil: true);
+
+    /// <summary><see cref="Flush"/> for callers that released the GIL already.</summary>
+    internal bool FlushWithoutGil() => FlushCore(releaseGil: false);
+
+    private bool FlushCore(bool releaseGil)
+    {
+        FlushResult result;
+        try
+        {
+            var pending = _body.Writer.FlushAsync();
+            if (pending.IsCompletedSuccessfully)
+            {
+                result = pending.Result;
+            }
+            else if (releaseGil)
+            {
+                using (GilReleased.Scope())
+                {
+                    result = pending.AsTask().GetAwaiter().GetResult();
+                }
+            }
+            else
+            {
+                result = pending.AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            return ClientWentAway();
+        }
+        if (result.IsCanceled || result.IsCompleted || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+        {
+            return ClientWentAway();
+        }
+        return true;
+    }
+
+    private bool ClientWentAway()
+    {
+        _clientGone = true;
+        WsgiLog.ClientGone(_log, _request.Method, _request.Path);
+        return false;
+    }
+
+    /// <summary>start_response(status, headers, exc_info=None): validates now, sends later.</summary>
+    internal nint StartResponse(nint args, nint kwargs)
+    {
+        var argc = CApi.PyTuple_Size(args);
+        nint status = argc > 0 ? CApi.PyTuple_GetItem(args, 0) : 0;
+        nint headers = argc > 1 ? CApi.PyTuple_GetItem(args, 1) : 0;
+        nint excInfo = argc > 2 ? CApi.PyTuple_GetItem(args, 2) : 0;
+        if (kwargs != 0)
+        {
+            var fromKw = CApi.PyDict_GetItemWithError(kwargs, _runtime.Keys.ExcInfo);
+            if (fromKw != 0)
+            {
+                excInfo = fromKw;
+            }
+            if (!ResponseHead.OnlyKnownKeywords(kwargs, _runtime.Keys))
+            {
+                return 0;
+            }
+        }
+        if (argc < 2 || argc > 3 || status == 0 || headers == 0)
+        {
+            Py.SetError(CApi.ExcTypeError, "start_response() takes (status, response_headers, exc_info=None)");
+            return 0;
+        }
+
+        if (excInfo != 0 && excInfo != CApi.None)
+        {
+            if (_headersSent)
+            {
+                // PEP 3333: with the headers already sent, the error cannot be reported to the
+                // client; re-raise it into the app.
+                return ResponseHead.Reraise(excInfo);
+            }
+        }
+        else if (_started)
+        {
+            Py.SetError(CApi.ExcAssertionError, "start_response() was called a second time without exc_info (PEP 3333)");
+            return 0;
+        }
+
+        if (!ResponseHead.ParseStatus(status, _strings, out var code, out var reason))
+        {
+            return 0;
+        }
+        _headers.Clear();
+        if (!ResponseHead.ParseHeaders(headers, _strings, _headers, out var contentLength))
+        {
+            return 0;
+        }
+        _started = true;
+        _status = code;
+        _reason = reason;
+        _contentLength = contentLength;
+        return _runtime.WriteType.New(_handle, Generation);
+    }
+
+    /// <summary>The write() callable start_response returns (PEP 3333's imperative API).</summary>
+    internal nint Write(nint data)
+    {
+        if (!_started)
+        {
+            Py.SetError(CApi.ExcAssertionError, "write() was called before start_response()");
+            return 0;
+        }
+        if (CApi.TypeOf(data) != CApi.BytesType && CApi.PyObject_IsInstance(data, CApi.BytesType) != 1)
+        {
+            CApi.PyErr_Clear();
+            Py.SetError(CApi.ExcTypeError, $"write() takes bytes, got {Py.TypeName(data)}");
+            return 0;
+        }
+        var length = CApi.PyBytes_Size(data);
+        if (length > 0 && !WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(data), checked((int)length)), flush: true) && _clientGone)
+        {
+            Py.SetError(CApi.ExcOSError, "write() failed: the client closed the connection");
+            return 0;
+        }
+        return Py.NewRef(CApi.None);
+    }
+
+    private void SendHeaders()
+    {
+        _headersSent = true;
+        _bodyAllowed = !_isHead && _status >= 200 && _status is not (204 or 304);
+        _response.StatusCode = _status;
+        if (_reason is not null)
+        {
+            _response.ReasonPhrase = _reason;
+        }
+        var headers = _response.Headers;
+        foreach (var (name, value) in _headers)
+        {
+            if (headers.TryGetValue(name, out var existing))
+            {
+                headers[name] = StringValues.Concat(existing, value);
+            }
+            else
+            {
+                headers[name] = value;
+            }
+        }
+        if (_contentLength >= 0 && _status is not (204 or 304))
+        {
+            headers.ContentLength = _contentLength;
+        }
+        // Kestrel's body writer hands out buffers only once the response has started.
+        var start = _body.StartAsync();
+        if (!start.IsCompletedSuccessfully)
+        {
+            using (GilReleased.Scope())
+            {
+                start.GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    private void CloseResult(nint result)
+    {
+        var type = CApi.TypeOf(result);
+        if (type == CApi.ListType || type == CApi.TupleType)
+        {
+            return;
+        }
+        // A pending app error was reported already; close() runs with a clean error state.
+        var close = CApi.PyObject_GetAttr(result, _runtime.Keys.Close);
+        if (close == 0)
+        {
+            CApi.PyErr_Clear();
+            return;
+        }
+        var closed = CApi.PyObject_CallNoArgs(close);
+        Py.DecRef(close);
+        if (closed == 0)
+        {
+            var error = Py.FetchError();
+            WsgiLog.CloseError(_log, _request.Method, _request.Path, $"{error.TypeName}: {error.Message}", error.PythonTraceback);
+            return;
+        }
+        Py.DecRef(closed);
+    }
+
+    private void Finish()
+    {
+        if (_aborted || _clientGone)
+        {
+            return;
+        }
+        if (!_started)
+        {
+            Py.SetError(CApi.ExcAssertionError, "the application returned without calling start_response()");
+            AppFailed("start_response() was not called");
+            return;
+        }
+        if (!_headersSent)
+        {
+            if (_contentLength < 0 && _status >= 200 && _status is not (204 or 304))
+            {
+                _contentLength = 0;
+            }
+            SendHeaders();
+        }
+        if (_bodyAllowed && _contentLength >= 0 && _written < _contentLength)
+        {
+            WsgiLog.BodyTooShort(_log, _request.Method, _request.Path, _written, _contentLength);
+            Abort();
+        }
+    }
+
+    private void AppFailed(string reason)
+    {
+        AppFailed(Py.FetchError(), reason);
+    }
+
+    private void AppFailed(PythonException error, string? reason = null)
+    {
+        var summary = reason is null ? $"{error.TypeName}: {error.Message}" : $"{reason}: {error.TypeName}: {error.Message}";
+        if (_aborted || _clientGone)
+        {
+            return;
+        }
+        if (_headersSent)
+        {
+            WsgiLog.AppErrorAfterHeaders(_log, _request.Method, _request.Path, summary, error.PythonTraceback);
+            Abort();
+            return;
+        }
+        WsgiLog.AppError(_log, _request.Method, _request.Path, summary, error.PythonTraceback);
+        SendError(Input.FailureStatus ?? StatusCodes.Status500InternalServerError);
+    }
+
+    private void SendError(int status)
+    {
+        _headers.Clear();
+        _started = true;
+        _status = status;
+        _reason = null;
+        var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
+        _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
+        _contentLength = body.Length;
+        _response.Headers.Clear();
+        SendHeaders();
+        if (_bodyAllowed)
+        {
+            Span<byte> bytes = stackalloc byte[body.Length];
+            for (var i = 0; i < body.Length; i++)
+            {
+                bytes[i] = (byte)body[i];
+            }
+            _body.Writer.Write(bytes);
+            _written = bytes.Length;
+        }
+    }
+
+    private void Abort()
+    {
+        _aborted = true;
+        _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+    }
+
+    internal string Method => _request.Method;
+
+    internal string Path => _request.Path;
+
+    internal IHttpResponseBodyFeature Body => _body;
+
+    internal bool Started => _started;
+
+    internal bool HeadersSent => _headersSent;
+
+    internal bool BodyAllowed => _bodyAllowed;
+
+    internal long ContentLength
+    {
+        get => _contentLength;
+        set => _contentLength = value;
+    }
+
+    internal long Written
+    {
+        get => _written;
+        set => _written = value;
+    }
+
+    internal void EnsureHeadersSent()
+    {
+        if (!_headersSent)
+        {
+            SendHeaders();
+        }
+    }
+
+    internal void ReportAppFailure(string reason) => AppFailed(reason);
+}

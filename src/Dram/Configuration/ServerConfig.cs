@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace Dram.Configuration;
+
+/// <summary>The effective settings of one run, resolved from the command line and the environment.</summary>
+public sealed class ServerConfig
+{
+    public required string AppModule { get; init; }
+    public required IReadOnlyList<BindAddress> Binds { get; init; }
+    public required int Threads { get; init; }
+    public required string Chdir { get; init; }
+    public required IReadOnlyList<string> PythonPath { get; init; }
+    public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
+    public required string LogLevel { get; init; }
+    public string? Python { get; init; }
+    public required string RootPath { get; init; }
+    public required int GracefulTimeout { get; init; }
+    public required int KeepAlive { get; init; }
+
+    /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
+    public required IReadOnlyList<string> Unsupported { get; init; }
+
+    public static ServerConfig From(CommandLine line)
+    {
+        if (line.AppModule is null)
+        {
+            throw new UsageException("no APP_MODULE given; e.g. dram mysite.wsgi:application (see dram --help)");
+        }
+
+        var binds = line.GetAll(Settings.Bind).Select(BindAddress.Parse).ToList();
+        if (binds.Count == 0)
+        {
+            var port = System.Environment.GetEnvironmentVariable("PORT");
+            binds.Add(BindAddress.Parse(!string.IsNullOrEmpty(port) && int.TryParse(port, out _) ? $"0.0.0.0:{port}" : Settings.Bind.Default!));
+        }
+
+        var chdir = Path.GetFullPath(line.Get(Settings.Chdir) ?? Directory.GetCurrentDirectory());
+        var pythonPath = (line.Get(Settings.PythonPath) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => Path.GetFullPath(p, chdir))
+            .ToList();
+        var env = line.GetAll(Settings.RawEnv)
+            .Select(e => new KeyValuePair<string, string>(e[..e.IndexOf('=')], e[(e.IndexOf('=') + 1)..]))
+            .ToList();
+        var rootPath = line.Get(Settings.RootPath) ?? System.Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "";
+        rootPath = rootPath.TrimEnd('/');
+        if (rootPath.Length > 0 && !rootPath.StartsWith('/'))
+        {
+            throw new UsageException($"SCRIPT_NAME '{rootPath}' must start with '/', e.g. /app");
+        }
+
+        var unsupported = new List<string>();
+        if (line.Has(Settings.Workers) && line.Get(Settings.Workers) != "1")
+        {
+            unsupported.Add($"--workers {line.Get(Settings.Workers)} (this version serves from one process; use --threads for concurrency)");
+        }
+        if (line.Has(Settings.Timeout))
+        {
+            unsupported.Add($"--timeout {line.Get(Settings.Timeout)} (requests are not timed out by this version)");
+        }
+
+        return new ServerConfig
+        {
+            AppModule = line.AppModule,
+            Binds = binds,
+            Threads = Int(line, Settings.Threads),
+            Chdir = chdir,
+            PythonPath = pythonPath,
+            Environment = env,
+            LogLevel = line.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
+            Python = line.Get(Settings.Python),
+            RootPath = rootPath,
+            GracefulTimeout = Int(line, Settings.GracefulTimeout),
+            KeepAlive = Int(line, Settings.KeepAlive),
+            Unsupported = unsupported,
+        };
+    }
+
+    private static int Int(CommandLine line, Setting setting) =>
+        int.Parse(line.Get(setting) ?? setting.Default!, CultureInfo.InvariantCulture);
+}

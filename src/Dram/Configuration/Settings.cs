@@ -1,0 +1,58 @@
+namespace Dram.Configuration;
+
+/// <summary>Every setting Dram knows, in help order. Names and defaults follow Gunicorn's where it has one.</summary>
+public static class Settings
+{
+    public static readonly Setting Bind = new("bind", ["-b", "--bind"], SettingKind.Repeated, "ADDRESS", "127.0.0.1:8000",
+        "Socket to listen on: HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N. Repeat for more. Default 127.0.0.1:8000, or 0.0.0.0:$PORT when PORT is set.",
+        BindAddress.Validate);
+
+    public static readonly Setting Threads = new("threads", ["--threads"], SettingKind.Integer, "INT", "1",
+        "Python threads that run requests concurrently in the worker. The GIL is held only while Python runs.",
+        v => int.Parse(v) is >= 1 and <= 1024 ? null : "must be between 1 and 1024");
+
+    public static readonly Setting Chdir = new("chdir", ["--chdir"], SettingKind.Text, "DIR", null,
+        "Change to DIR before loading the app; it becomes sys.path[0]. Default: the current directory.",
+        v => Directory.Exists(v) ? null : $"directory {v} does not exist");
+
+    public static readonly Setting PythonPath = new("pythonpath", ["--pythonpath"], SettingKind.Text, "PATHS", null,
+        "Comma-separated directories added to sys.path after the --chdir directory, e.g. '/srv/lib,/srv/vendor'.");
+
+    public static readonly Setting RawEnv = new("raw_env", ["-e", "--env"], SettingKind.Repeated, "KEY=VALUE", null,
+        "Set an environment variable for the app (before it is imported). Repeat for more.",
+        v => v.IndexOf('=') > 0 ? null : "must look like KEY=VALUE");
+
+    public static readonly Setting LogLevel = new("loglevel", ["--log-level"], SettingKind.Text, "LEVEL", "info",
+        "Error log verbosity: debug, info, warning, error or critical.",
+        v => v.ToLowerInvariant() is "debug" or "info" or "warning" or "error" or "critical" ? null : "must be debug, info, warning, error or critical");
+
+    public static readonly Setting Python = new("python", ["--python"], SettingKind.Text, "PATH", null,
+        "The Python interpreter whose libpython to embed (3.10 to 3.13). Default: $VIRTUAL_ENV/bin/python, else python3 on PATH.");
+
+    public static readonly Setting RootPath = new("root_path", ["--root-path"], SettingKind.Text, "PATH", null,
+        "Mount the app below PATH (its SCRIPT_NAME), e.g. /app; PATH_INFO then excludes it. Default: $SCRIPT_NAME or none.",
+        v => v.Length == 0 || (v.StartsWith('/') && !v.EndsWith('/')) ? null : "must start with '/' and not end with '/', e.g. /app");
+
+    public static readonly Setting Timeout = new("timeout", ["-t", "--timeout"], SettingKind.Integer, "INT", "30",
+        "Seconds a request may run.");
+
+    public static readonly Setting GracefulTimeout = new("graceful_timeout", ["--graceful-timeout"], SettingKind.Integer, "INT", "30",
+        "Seconds in-flight requests get to finish after SIGTERM/SIGINT before the server stops anyway.");
+
+    public static readonly Setting KeepAlive = new("keepalive", ["--keep-alive"], SettingKind.Integer, "INT", "2",
+        "Seconds an idle keep-alive connection is kept open. Behind a load balancer set it above the balancer's idle timeout.");
+
+    public static readonly Setting Workers = new("workers", ["-w", "--workers"], SettingKind.Integer, "INT", "1",
+        "Worker processes.");
+
+    public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
+        "Print the version and exit.");
+
+    public static readonly Setting Help = new("help", ["-h", "--help"], SettingKind.Flag, "", null,
+        "Show this help and exit.");
+
+    public static readonly IReadOnlyList<Setting> All =
+    [
+        Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive, LogLevel, Version, Help,
+    ];
+}

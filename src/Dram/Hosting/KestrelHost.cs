@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Dram.Configuration;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dram.Hosting;
+
+/// <summary>Kestrel configured for serving WSGI: HTTP/1.1, latin-1 headers both ways, streaming bodies.</summary>
+public sealed class KestrelHost : IAsyncDisposable
+{
+    private readonly KestrelServer _server;
+
+    public KestrelHost(ServerConfig config, ILoggerFactory loggerFactory)
+    {
+        var options = new KestrelServerOptions
+        {
+            AddServerHeader = false,
+            AllowSynchronousIO = false,
+            // PEP 3333 strings are latin-1: every byte maps to one code point and back.
+            RequestHeaderEncodingSelector = static _ => Encoding.Latin1,
+            ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
+            ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).AddLogging().BuildServiceProvider(),
+        };
+        // Uploads stream through wsgi.input and are never buffered whole, so no total limit applies by default.
+        options.Limits.MaxRequestBodySize = null;
+        options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
+
+        foreach (var bind in config.Binds)
+        {
+            Listen(options, bind);
+        }
+
+        var transport = new SocketTransportOptions
+        {
+            // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
+            // and never blocks, so it runs where the read completed instead of hopping threads.
+            UnsafePreferInlineScheduling = true,
+        };
+        _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
+    }
+
+    private static void Listen(KestrelServerOptions options, BindAddress bind)
+    {
+        static void Http1(ListenOptions listen) => listen.Protocols = HttpProtocols.Http1;
+
+        if (bind.UnixPath is { } path)
+        {
+            RemoveStaleSocket(path);
+            options.ListenUnixSocket(path, Http1);
+        }
+        else if (bind.FileDescriptor is { } fd)
+        {
+            options.ListenHandle((ulong)fd, Http1);
+        }
+        else if (bind.IsLocalhost)
+        {
+            options.ListenLocalhost(bind.Port, Http1);
+        }
+        else
+        {
+            options.Listen(new IPEndPoint(bind.Address!, bind.Port), Http1);
+        }
+    }
+
+    /// <summary>A socket file left by a server that died would make the bind fail; a live one is kept and reported.</summary>
+    private static void RemoveStaleSocket(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        if ((File.GetAttributes(path) & FileAttributes.Normal) != 0 || new FileInfo(path).Length > 0)
+        {
+            throw new BindException($"Cannot listen on unix:{path}: a regular file is in the way. Remove it or choose another path.");
+        }
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+            return;
+        }
+        throw new BindException($"Cannot listen on unix:{path}: another server is accepting connections there. Stop it or choose another path.");
+    }
+
+    public async Task StartAsync<TContext>(IHttpApplication<TContext> application, IReadOnlyList<BindAddress> binds) where TContext : notnull
+    {
+        try
+        {
+            await _server.StartAsync(application, CancellationToken.None);
+        }
+        catch (Exception e) when (e is AddressInUseException or SocketException || e.InnerException is SocketException)
+        {
+            throw new BindException(Describe(e, binds));
+        }
+    }
+
+    private static string Describe(Exception e, IReadOnlyList<BindAddress> binds)
+    {
+        var inner = e.InnerException as SocketException ?? e as SocketException;
+        var where = string.Join(", ", binds.Select(b => b.Display));
+        var reason = inner?.SocketErrorCode switch
+        {
+            SocketError.AddressAlreadyInUse => "the address is already in use (another server is listening; find it with: ss -ltnp)",
+            SocketError.AccessDenied => "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; or use a port >= 1024)",
+            SocketError.AddressNotAvailable => "the address does not belong to this machine (use 0.0.0.0 for all interfaces or 127.0.0.1)",
+            _ => e.Message,
+        };
+        return $"Cannot listen on {where}: {reason}.";
+    }
+
+    /// <summary>Stops accepting, then waits up to <paramref name="grace"/> for in-flight requests.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        using var timeout = new CancellationTokenSource(grace);
+        await _server.StopAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _server.Dispose();
+        await Task.CompletedTask;
+    }
+}

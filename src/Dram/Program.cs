@@ -1,0 +1,57 @@
+using Dram.Configuration;
+using Dram.Hosting;
+using Dram.Logging;
+using Dram.Python;
+using Dram.Wsgi;
+using Microsoft.Extensions.Logging;
+
+namespace Dram;
+
+/// <summary>The dram command: load the app, listen, serve until told to stop.</summary>
+public static class Program
+{
+    public const int ExitUsage = 2;
+    public const int ExitPythonLoad = 3;
+    public const int ExitAppLoad = 4;
+    public const int ExitBind = 1;
+
+    public static string Version => typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static async Task<int> Main(string[] args)
+    {
+        // Socket completions run on the epoll thread instead of hopping to the thread pool. Safe
+        // here because nothing on that path blocks: app code runs on Python threads only.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        {
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+
+        CommandLine line;
+        ServerConfig config;
+        try
+        {
+            line = CommandLine.Parse(args);
+            if (line.Has(Settings.Help))
+            {
+                Console.WriteLine(CommandLine.HelpText());
+                return 0;
+            }
+            if (line.Has(Settings.Version))
+            {
+                Console.WriteLine($"dram {Version}");
+                return 0;
+            }
+            config = ServerConfig.From(line);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"dram: error: {e.Message}");
+            return ExitUsage;
+        }
+
+        var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
+        using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
+        var log = loggerFactory.CreateLogger("dram");
+        return await new Server(config, errorLog, loggerFactory, log, args).RunAsync();
+    }
+}
