@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Dram needs that are missing (nothing happens when all are present).
+#   scripts/install-deps.sh           what serving the examples needs
+#   scripts/install-deps.sh --tests   plus what the test suite needs
+set -euo pipefail
+packages=(python3 libpython3.11 python3-venv python3-django python3-flask)
+if [[ "${1:-}" == "--tests" ]]; then
+    packages+=(curl procps)
+fi
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "Installing: ${missing[*]}" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

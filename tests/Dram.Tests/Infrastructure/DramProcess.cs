@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Dram.Tests.Infrastructure;
+
+/// <summary>
+/// A real dram process serving an app on 127.0.0.1 (or a unix socket), started for a test and
+/// stopped with SIGTERM when disposed. Its whole stdout and stderr are kept in <see cref="Output"/>.
+/// </summary>
+public sealed partial class DramProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private DramProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public int Pid => _process.Id;
+
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
+    /// has its own --bind/--chdir) and waits until it listens.
+    /// </summary>
+    public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
+        IDictionary<string, string>? environment = null, string? chdir = null)
+    {
+        var extra = args?.ToList() ?? [];
+        var port = FreePort.Next();
+        var all = new List<string>();
+        if (!extra.Any(a => a is "-b" or "--bind" || a.StartsWith("--bind=", StringComparison.Ordinal)))
+        {
+            all.AddRange(["--bind", $"127.0.0.1:{port}"]);
+        }
+        if (!extra.Contains("--chdir"))
+        {
+            all.AddRange(["--chdir", chdir ?? Repo.Apps]);
+        }
+        all.AddRange(extra);
+        all.Add(app);
+        var dram = Launch(all, environment);
+        var started = await Task.WhenAny(dram._listening.Task, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (started != dram._listening.Task)
+        {
+            var output = dram.Output;
+            await dram.DisposeAsync();
+            throw new InvalidOperationException($"dram did not start listening (args: {string.Join(' ', all)}):\n{output}");
+        }
+        return dram;
+    }
+
+    /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args,
+        IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        await using var dram = Launch(args.ToList(), environment);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await dram._process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"dram {string.Join(' ', args)} did not exit:\n{dram.Output}");
+        }
+        dram._process.WaitForExit();
+        return (dram._process.ExitCode, dram.Output);
+    }
+
+    private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(DramBinary.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repo.Root,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+        }
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var port = 0;
+        var bindIndex = args.IndexOf("--bind");
+        if (bindIndex >= 0 && bindIndex + 1 < args.Count && args[bindIndex + 1].StartsWith("127.0.0.1:", StringComparison.Ordinal))
+        {
+            port = int.Parse(args[bindIndex + 1]["127.0.0.1:".Length..]);
+        }
+        var dram = new DramProcess(process, port);
+        process.OutputDataReceived += (_, e) => dram.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => dram.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return dram;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+        if (line.Contains("Listening at:", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/> (log lines are written asynchronously).</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        return false;
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    public const int SigTerm = 15;
+    public const int SigKill = 9;
+    public const int SigQuit = 3;
+    public const int SigInt = 2;
+
+    public void Signal(int signal) => Kill(_process.Id, signal);
+
+    /// <summary>Sends SIGTERM and waits for the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        if (!_process.HasExited)
+        {
+            Signal(SigTerm);
+        }
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            throw new TimeoutException("dram did not stop within the timeout after SIGTERM:\n" + Output);
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                await StopAsync(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (TimeoutException)
+        {
+        }
+        _process.Dispose();
+    }
+}

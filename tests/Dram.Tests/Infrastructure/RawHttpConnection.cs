@@ -1,0 +1,262 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Dram.Tests.Infrastructure;
+
+/// <summary>
+/// A TCP connection that sends raw request bytes and parses raw responses, for tests that need
+/// exact bytes on the wire (framing, pipelining, malformed requests, disconnects).
+/// </summary>
+public sealed class RawHttpConnection : IDisposable
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+    private readonly List<byte> _buffer = [];
+
+    private RawHttpConnection(TcpClient client)
+    {
+        _client = client;
+        _stream = client.GetStream();
+    }
+
+    public static async Task<RawHttpConnection> OpenAsync(int port)
+    {
+        var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync("127.0.0.1", port);
+        return new RawHttpConnection(client);
+    }
+
+    public Socket Socket => _client.Client;
+
+    public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        await _stream.WriteAsync(bytes);
+        await _stream.FlushAsync();
+    }
+
+    /// <summary>Sends a request and reads its response.</summary>
+    public static async Task<RawResponse> ExchangeAsync(int port, string request, bool head = false, TimeSpan? timeout = null)
+    {
+        using var connection = await OpenAsync(port);
+        await connection.SendAsync(request);
+        return await connection.ReadResponseAsync(head, timeout);
+    }
+
+    /// <summary>Reads one response (skipping 1xx interim responses unless <paramref name="keepInterim"/>).</summary>
+    public async Task<RawResponse> ReadResponseAsync(bool head = false, TimeSpan? timeout = null, bool keepInterim = false)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var headEnd = await FillUntilAsync("\r\n\r\n"u8.ToArray(), cts.Token);
+            if (headEnd < 0)
+            {
+                throw new EndOfStreamException("connection closed before a complete response head; got: " + Encoding.Latin1.GetString(_buffer.ToArray()));
+            }
+            var headText = Encoding.Latin1.GetString(_buffer.GetRange(0, headEnd).ToArray());
+            _buffer.RemoveRange(0, headEnd + 4);
+            var lines = headText.Split("\r\n");
+            var statusLine = lines[0];
+            var code = int.Parse(statusLine.Split(' ')[1]);
+            var headers = new List<KeyValuePair<string, string>>();
+            foreach (var line in lines.Skip(1))
+            {
+                var colon = line.IndexOf(':');
+                headers.Add(new(line[..colon], line[(colon + 1)..].Trim()));
+            }
+            if (code is >= 100 and < 200 && !keepInterim)
+            {
+                continue;
+            }
+            string? Header(string name) => headers.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+
+            byte[] body;
+            var chunked = false;
+            if (head || code is 204 or 304 || code < 200)
+            {
+                body = [];
+            }
+            else if (Header("Transfer-Encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                chunked = true;
+                body = await ReadChunkedAsync(cts.Token);
+            }
+            else if (Header("Content-Length") is { } lengthText)
+            {
+                var length = int.Parse(lengthText);
+                if (!await FillCountAsync(length, cts.Token))
+                {
+                    throw new EndOfStreamException($"connection closed after {_buffer.Count} of {length} body bytes");
+                }
+                body = _buffer.GetRange(0, length).ToArray();
+                _buffer.RemoveRange(0, length);
+            }
+            else
+            {
+                body = await ReadToEndAsync(cts.Token);
+            }
+            return new RawResponse { StatusLine = statusLine, StatusCode = code, Headers = headers, Body = body, Chunked = chunked };
+        }
+    }
+
+    /// <summary>Everything until the server closes the connection.</summary>
+    public async Task<byte[]> ReadToEndAsync(CancellationToken token = default)
+    {
+        var chunk = new byte[65536];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(chunk, token);
+            }
+            catch (IOException)
+            {
+                read = 0;
+            }
+            if (read == 0)
+            {
+                break;
+            }
+            _buffer.AddRange(chunk.AsSpan(0, read));
+        }
+        var all = _buffer.ToArray();
+        _buffer.Clear();
+        return all;
+    }
+
+    /// <summary>True if the server closed the connection (EOF or reset) within the timeout.</summary>
+    public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var chunk = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var read = await _stream.ReadAsync(chunk, cts.Token);
+                if (read == 0)
+                {
+                    return true;
+                }
+                _buffer.AddRange(chunk.AsSpan(0, read));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private async Task<byte[]> ReadChunkedAsync(CancellationToken token)
+    {
+        var body = new List<byte>();
+        while (true)
+        {
+            var lineEnd = await FillUntilAsync("\r\n"u8.ToArray(), token);
+            if (lineEnd < 0)
+            {
+                throw new EndOfStreamException("connection closed inside a chunked body");
+            }
+            var sizeText = Encoding.Latin1.GetString(_buffer.GetRange(0, lineEnd).ToArray()).Split(';')[0].Trim();
+            _buffer.RemoveRange(0, lineEnd + 2);
+            var size = Convert.ToInt32(sizeText, 16);
+            if (size == 0)
+            {
+                // Trailers (none expected) end with an empty line.
+                var end = await FillUntilAsync("\r\n"u8.ToArray(), token);
+                _buffer.RemoveRange(0, end + 2);
+                return body.ToArray();
+            }
+            if (!await FillCountAsync(size + 2, token))
+            {
+                throw new EndOfStreamException("connection closed inside a chunk");
+            }
+            body.AddRange(_buffer.GetRange(0, size));
+            _buffer.RemoveRange(0, size + 2);
+        }
+    }
+
+    private async Task<int> FillUntilAsync(byte[] marker, CancellationToken token)
+    {
+        var chunk = new byte[65536];
+        while (true)
+        {
+            var index = IndexOf(marker);
+            if (index >= 0)
+            {
+                return index;
+            }
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(chunk, token);
+            }
+            catch (IOException)
+            {
+                return -1;
+            }
+            if (read == 0)
+            {
+                return -1;
+            }
+            _buffer.AddRange(chunk.AsSpan(0, read));
+        }
+    }
+
+    private async Task<bool> FillCountAsync(int count, CancellationToken token)
+    {
+        var chunk = new byte[65536];
+        while (_buffer.Count < count)
+        {
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(chunk, token);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            if (read == 0)
+            {
+                return false;
+            }
+            _buffer.AddRange(chunk.AsSpan(0, read));
+        }
+        return true;
+    }
+
+    private int IndexOf(byte[] marker)
+    {
+        for (var i = 0; i + marker.Length <= _buffer.Count; i++)
+        {
+            var match = true;
+            for (var j = 0; j < marker.Length; j++)
+            {
+                if (_buffer[i + j] != marker[j])
+                {
+                    match = false;
+                    break;
+                }
+            }
+            if (match)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _client.Dispose();
+    }
+}
