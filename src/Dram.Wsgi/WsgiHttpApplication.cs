@@ -7,6 +7,11 @@ namespace Dram.Wsgi;
 /// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
 public sealed class WsgiHttpApplication(WsgiThreadPool pool) : IHttpApplication<PendingRequest>
 {
+    private long _served;
+
+    /// <summary>Requests answered so far (for --max-requests).</summary>
+    public long Served => Interlocked.Read(ref _served);
+
     public PendingRequest CreateContext(IFeatureCollection contextFeatures)
     {
         PendingRequest request;
@@ -29,5 +34,9 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool) : IHttpApplication<
         return completion.IsCompletedSuccessfully ? Task.CompletedTask : completion.AsTask();
     }
 
-    public void DisposeContext(PendingRequest context, Exception? exception) => context.Unbind();
+    public void DisposeContext(PendingRequest context, Exception? exception)
+    {
+        context.Unbind();
+        Interlocked.Increment(ref _served);
+    }
 }

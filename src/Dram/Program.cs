@@ -1,6 +1,7 @@
 using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
+using Dram.Processes;
 using Dram.Python;
 using Dram.Wsgi;
 using Microsoft.Extensions.Logging;
@@ -52,6 +53,10 @@ public static class Program
         var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
-        return await new Server(config, errorLog, loggerFactory, log, args).RunAsync();
+        if (WorkerIdentity.FromEnvironment() is { } identity)
+        {
+            return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();
+        }
+        return await new Arbiter(config, errorLog, log, args).RunAsync();
     }
 }

@@ -16,6 +16,14 @@ public sealed class ServerConfig
     public required string RootPath { get; init; }
     public required int GracefulTimeout { get; init; }
     public required int KeepAlive { get; init; }
+    public required int Workers { get; init; }
+    public required int Timeout { get; init; }
+    public required int MaxRequests { get; init; }
+    public required int MaxRequestsJitter { get; init; }
+    public required int MaxWorkerMemoryMb { get; init; }
+    public required int MaxWorkerLifetime { get; init; }
+    public required int Backlog { get; init; }
+    public string? Pidfile { get; init; }
 
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
@@ -50,13 +58,13 @@ public sealed class ServerConfig
         }
 
         var unsupported = new List<string>();
-        if (line.Has(Settings.Workers) && line.Get(Settings.Workers) != "1")
+        var workers = Int(line, Settings.Workers);
+        if (!line.Has(Settings.Workers) && System.Environment.GetEnvironmentVariable("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
         {
-            unsupported.Add($"--workers {line.Get(Settings.Workers)} (this version serves from one process; use --threads for concurrency)");
-        }
-        if (line.Has(Settings.Timeout))
-        {
-            unsupported.Add($"--timeout {line.Get(Settings.Timeout)} (requests are not timed out by this version)");
+            if (!int.TryParse(concurrency, NumberStyles.None, CultureInfo.InvariantCulture, out workers) || workers < 1 || workers > 512)
+            {
+                throw new UsageException($"WEB_CONCURRENCY={concurrency}: the number of workers must be between 1 and 512");
+            }
         }
 
         return new ServerConfig
@@ -72,6 +80,14 @@ public sealed class ServerConfig
             RootPath = rootPath,
             GracefulTimeout = Int(line, Settings.GracefulTimeout),
             KeepAlive = Int(line, Settings.KeepAlive),
+            Workers = workers,
+            Timeout = Int(line, Settings.Timeout),
+            MaxRequests = Int(line, Settings.MaxRequests),
+            MaxRequestsJitter = Int(line, Settings.MaxRequestsJitter),
+            MaxWorkerMemoryMb = Int(line, Settings.MaxWorkerMemory),
+            MaxWorkerLifetime = Int(line, Settings.MaxWorkerLifetime),
+            Backlog = Int(line, Settings.Backlog),
+            Pidfile = line.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
             Unsupported = unsupported,
         };
     }

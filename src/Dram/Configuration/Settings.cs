@@ -34,7 +34,25 @@ public static class Settings
         v => v.Length == 0 || (v.StartsWith('/') && !v.EndsWith('/')) ? null : "must start with '/' and not end with '/', e.g. /app");
 
     public static readonly Setting Timeout = new("timeout", ["-t", "--timeout"], SettingKind.Integer, "INT", "30",
-        "Seconds a request may run.");
+        "Seconds a request may run before it is answered 504 and an exception is raised in its Python thread; 0 disables.");
+
+    public static readonly Setting MaxRequests = new("max_requests", ["--max-requests"], SettingKind.Integer, "INT", "0",
+        "Replace a worker after it served this many requests (0: never). The replacement accepts before the old one drains.");
+
+    public static readonly Setting MaxRequestsJitter = new("max_requests_jitter", ["--max-requests-jitter"], SettingKind.Integer, "INT", "0",
+        "Add a random 0..INT to --max-requests per worker, so workers do not all recycle at once.");
+
+    public static readonly Setting MaxWorkerMemory = new("max_worker_memory", ["--max-worker-memory"], SettingKind.Integer, "MB", "0",
+        "Replace a worker whose resident memory (RSS) exceeds MB (0: never).");
+
+    public static readonly Setting MaxWorkerLifetime = new("max_worker_lifetime", ["--max-worker-lifetime"], SettingKind.Integer, "SECONDS", "0",
+        "Replace a worker after it has run this long (0: never).");
+
+    public static readonly Setting Pidfile = new("pidfile", ["-p", "--pid"], SettingKind.Text, "FILE", null,
+        "Write the master's process id to FILE (removed on exit).");
+
+    public static readonly Setting Backlog = new("backlog", ["--backlog"], SettingKind.Integer, "INT", "2048",
+        "Pending connections the kernel queues per listening socket.");
 
     public static readonly Setting GracefulTimeout = new("graceful_timeout", ["--graceful-timeout"], SettingKind.Integer, "INT", "30",
         "Seconds in-flight requests get to finish after SIGTERM/SIGINT before the server stops anyway.");
@@ -43,7 +61,8 @@ public static class Settings
         "Seconds an idle keep-alive connection is kept open. Behind a load balancer set it above the balancer's idle timeout.");
 
     public static readonly Setting Workers = new("workers", ["-w", "--workers"], SettingKind.Integer, "INT", "1",
-        "Worker processes.");
+        "Worker processes, each with its own interpreter and --threads Python threads. Default: $WEB_CONCURRENCY or 1.",
+        v => int.Parse(v) is >= 1 and <= 512 ? null : "must be between 1 and 512");
 
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
@@ -53,6 +72,7 @@ public static class Settings
 
     public static readonly IReadOnlyList<Setting> All =
     [
-        Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive, LogLevel, Version, Help,
+        Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
+        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, LogLevel, Version, Help,
     ];
 }

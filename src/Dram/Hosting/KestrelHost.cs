@@ -17,7 +17,14 @@ public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
 
+    /// <summary>Listens on the addresses of <paramref name="config"/> (binding them itself).</summary>
     public KestrelHost(ServerConfig config, ILoggerFactory loggerFactory)
+        : this(config, null, loggerFactory)
+    {
+    }
+
+    /// <summary>Listens on sockets bound by the master, passed in as descriptors.</summary>
+    public KestrelHost(ServerConfig config, IReadOnlyList<int>? descriptors, ILoggerFactory loggerFactory)
     {
         var options = new KestrelServerOptions
         {
@@ -32,9 +39,19 @@ public sealed class KestrelHost : IAsyncDisposable
         options.Limits.MaxRequestBodySize = null;
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
 
-        foreach (var bind in config.Binds)
+        if (descriptors is null)
         {
-            Listen(options, bind);
+            foreach (var bind in config.Binds)
+            {
+                Listen(options, bind);
+            }
+        }
+        else
+        {
+            foreach (var fd in descriptors)
+            {
+                options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+            }
         }
 
         var transport = new SocketTransportOptions
@@ -52,7 +69,7 @@ public sealed class KestrelHost : IAsyncDisposable
 
         if (bind.UnixPath is { } path)
         {
-            RemoveStaleSocket(path);
+            UnixSocketFile.RemoveStale(path);
             options.ListenUnixSocket(path, Http1);
         }
         else if (bind.FileDescriptor is { } fd)
@@ -67,30 +84,6 @@ public sealed class KestrelHost : IAsyncDisposable
         {
             options.Listen(new IPEndPoint(bind.Address!, bind.Port), Http1);
         }
-    }
-
-    /// <summary>A socket file left by a server that died would make the bind fail; a live one is kept and reported.</summary>
-    private static void RemoveStaleSocket(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return;
-        }
-        if ((File.GetAttributes(path) & FileAttributes.Normal) != 0 || new FileInfo(path).Length > 0)
-        {
-            throw new BindException($"Cannot listen on unix:{path}: a regular file is in the way. Remove it or choose another path.");
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-        }
-        catch (SocketException)
-        {
-            File.Delete(path);
-            return;
-        }
-        throw new BindException($"Cannot listen on unix:{path}: another server is accepting connections there. Stop it or choose another path.");
     }
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, IReadOnlyList<BindAddress> binds) where TContext : notnull

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Dram.Configuration;
 using Dram.Hosting;
@@ -6,21 +8,18 @@ using Dram.Python;
 using Dram.Wsgi;
 using Microsoft.Extensions.Logging;
 
-namespace Dram;
+namespace Dram.Processes;
 
-/// <summary>One serving process from start to exit: Python, the app, Kestrel, signals.</summary>
-public sealed class Server(ServerConfig config, ErrorLog errorLog, ILoggerFactory loggerFactory, ILogger log, string[] args)
+/// <summary>
+/// A worker process from start to exit: loads Python and the app, asks the master for the
+/// listening sockets, serves them with Kestrel, reports to the master, stops when signalled.
+/// </summary>
+public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactory loggerFactory, ILogger log, string[] args, WorkerIdentity identity)
 {
     private readonly TaskCompletionSource<(string Signal, bool Graceful)> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<int> RunAsync()
     {
-        ServerLog.Starting(log, Program.Version);
-        foreach (var setting in config.Unsupported)
-        {
-            ServerLog.Unsupported(log, setting);
-        }
-
         nint app;
         WsgiRuntime runtime;
         try
@@ -39,6 +38,7 @@ public sealed class Server(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             runtime = new WsgiRuntime(new WsgiOptions
             {
                 Threads = config.Threads,
+                MultiProcess = config.Workers > 1,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
             }, errorLog.WriteRaw);
@@ -55,50 +55,60 @@ public sealed class Server(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 config.AppModule, PythonRuntime.Installation?.Version, config.Chdir, e.Message, detail);
             return Program.ExitAppLoad;
         }
-        ServerLog.AppLoaded(log, config.AppModule, config.Chdir, config.Threads, config.Threads == 1 ? "" : "s");
+        if (identity.Id == 1 || config.Workers == 1)
+        {
+            ServerLog.AppLoaded(log, config.AppModule, config.Chdir, config.Threads, config.Threads == 1 ? "" : "s");
+        }
         PythonRuntime.ReleaseMainThread();
-
-        var pool = new WsgiThreadPool(runtime, app, config.Threads, loggerFactory.CreateLogger("dram.wsgi"));
-        pool.Start();
-
-        await using var host = new KestrelHost(config, loggerFactory);
-        try
-        {
-            await host.StartAsync(new WsgiHttpApplication(pool), config.Binds);
-        }
-        catch (BindException e)
-        {
-            log.LogCritical("{Message}", e.Message);
-            return Program.ExitBind;
-        }
-        foreach (var bind in config.Binds)
-        {
-            ServerLog.Listening(log, bind.Display, Environment.ProcessId);
-        }
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
 
-        var (signal, graceful) = await _stop.Task;
-        ServerLog.Signal(log, signal);
-        var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
-        if (graceful)
+        // Only now, with the app loaded, does the worker ask for the sockets: a broken app never
+        // makes the master bind.
+        using var control = Connect(identity.ControlSocket);
+        control.Send($"BOOTED {identity.Id} {Environment.ProcessId}");
+        var (reply, descriptors) = DescriptorPassing.Receive(control.Socket);
+        if (!System.Text.Encoding.UTF8.GetString(reply).StartsWith("SOCKETS", StringComparison.Ordinal) || descriptors.Length == 0)
         {
-            ServerLog.ShuttingDown(log, config.GracefulTimeout, pool.Queued.ToString(System.Globalization.CultureInfo.InvariantCulture) + " queued");
+            return 0;
         }
+
+        var pool = new WsgiThreadPool(runtime, app, config.Threads, loggerFactory.CreateLogger("dram.wsgi"));
+        pool.Start();
+        var application = new WsgiHttpApplication(pool);
+        await using var host = new KestrelHost(config, descriptors, loggerFactory);
+        await host.StartAsync(application, config.Binds);
+        control.Send("ACCEPTING");
+
+        using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log);
+        _ = WatchMasterAsync(control);
+
+        var (signal, graceful) = await _stop.Task;
+        ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
+        var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         await host.StopAsync(grace);
         pool.Stop();
         RunAtExit();
-        ServerLog.Stopped(log);
-        foreach (var bind in config.Binds)
-        {
-            if (bind.UnixPath is { } path)
-            {
-                File.Delete(path);
-            }
-        }
+        ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+    }
+
+    private static ControlChannel Connect(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        return new ControlChannel(socket);
+    }
+
+    /// <summary>A worker whose master is gone stops gracefully instead of serving on as an orphan.</summary>
+    private async Task WatchMasterAsync(ControlChannel control)
+    {
+        while (await control.ReadLineAsync() is not null)
+        {
+        }
+        _stop.TrySetResult(("master exited", true));
     }
 
     private void OnSignal(PosixSignalContext context)

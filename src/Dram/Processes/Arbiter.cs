@@ -1,0 +1,500 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Dram.Configuration;
+using Dram.Hosting;
+using Dram.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Dram.Processes;
+
+/// <summary>
+/// The master process, top to bottom. It runs no app code: it starts workers, binds the listening
+/// sockets when the first worker has loaded the app, hands them over, and reacts to events one at a
+/// time from a single queue (signal handlers, worker messages and exits only enqueue):
+/// TERM/INT graceful stop, QUIT immediate stop, HUP rolling reload, TTIN/TTOU one worker more or
+/// less, USR1 reopen logs; a dead worker is replaced (with back-off if it keeps dying young); a
+/// worker that asks to be recycled is replaced before it is drained.
+/// </summary>
+public sealed partial class Arbiter
+{
+    private const int SigUsr1 = 10;
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+    private const int SigQuit = 3;
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>A worker that dies younger than this counts as crashing at start, and restarts back off.</summary>
+    private static readonly TimeSpan QuickCrash = TimeSpan.FromSeconds(10);
+
+    private readonly ServerConfig _config;
+    private readonly ErrorLog _errorLog;
+    private readonly ILogger _log;
+    private readonly string[] _args;
+    private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<WorkerProcess> _workers = [];
+    private readonly string _controlDirectory;
+    private readonly string _controlPath;
+    private ListeningSockets? _sockets;
+    private int _target;
+    private int _nextId = 1;
+    private int _generation;
+    private bool _everAccepted;
+    private int _quickCrashes;
+    private DateTime _respawnNotBefore = DateTime.MinValue;
+
+    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args)
+    {
+        _config = config;
+        _errorLog = errorLog;
+        _log = log;
+        _args = args;
+        _target = config.Workers;
+        _controlDirectory = Directory.CreateTempSubdirectory("dram-").FullName;
+        File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _controlPath = Path.Combine(_controlDirectory, "control.sock");
+    }
+
+    private abstract record Event;
+
+    private sealed record SignalEvent(PosixSignal Signal) : Event;
+
+    private sealed record MessageEvent(WorkerProcess Worker, string Line) : Event;
+
+    private sealed record ExitEvent(WorkerProcess Worker) : Event;
+
+    private sealed record TickEvent : Event;
+
+    public async Task<int> RunAsync()
+    {
+        ServerLog.Starting(_log, Program.Version);
+        foreach (var setting in _config.Unsupported)
+        {
+            ServerLog.Unsupported(_log, setting);
+        }
+        using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        control.Bind(new UnixDomainSocketEndPoint(_controlPath));
+        control.Listen(512);
+        _ = AcceptWorkersAsync(control);
+
+        var registrations = new List<PosixSignalRegistration>();
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, (PosixSignal)SigUsr1 })
+        {
+            registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                _events.Writer.TryWrite(new SignalEvent(context.Signal));
+            }));
+        }
+        using var ticker = new Timer(_ => _events.Writer.TryWrite(new TickEvent()), null, Tick, Tick);
+        WritePidfile();
+
+        try
+        {
+            for (var i = 0; i < _target; i++)
+            {
+                Spawn(replaces: null);
+            }
+            while (true)
+            {
+                var next = await _events.Reader.ReadAsync();
+                var exitCode = next switch
+                {
+                    SignalEvent s => await OnSignalAsync(s.Signal),
+                    MessageEvent m => OnMessage(m.Worker, m.Line),
+                    ExitEvent e => OnExit(e.Worker),
+                    _ => OnTick(),
+                };
+                if (exitCode is { } code)
+                {
+                    return code;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var registration in registrations)
+            {
+                registration.Dispose();
+            }
+            _sockets?.RemoveUnixSocketFiles();
+            _sockets?.Dispose();
+            RemovePidfile();
+            try
+            {
+                Directory.Delete(_controlDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Spawn(WorkerProcess? replaces)
+    {
+        var id = _nextId++;
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        foreach (var arg in _args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment[WorkerIdentity.IdVariable] = id.ToString(CultureInfo.InvariantCulture);
+        start.Environment[WorkerIdentity.GenerationVariable] = _generation.ToString(CultureInfo.InvariantCulture);
+        start.Environment[WorkerIdentity.ControlVariable] = _controlPath;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.Start();
+        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces };
+        if (replaces is not null)
+        {
+            replaces.ReplacedBy = worker;
+        }
+        process.Exited += (_, _) => _events.Writer.TryWrite(new ExitEvent(worker));
+        _workers.Add(worker);
+        ServerLog.BootingWorker(_log, id, worker.Pid);
+    }
+
+    private async Task AcceptWorkersAsync(Socket control)
+    {
+        while (true)
+        {
+            Socket connection;
+            try
+            {
+                connection = await control.AcceptAsync();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            _ = ReadWorkerAsync(new ControlChannel(connection));
+        }
+    }
+
+    /// <summary>Relays a worker's lines to the event queue; the first line (BOOTED id pid) says which worker it is.</summary>
+    private async Task ReadWorkerAsync(ControlChannel channel)
+    {
+        var first = await channel.ReadLineAsync();
+        var parts = first?.Split(' ');
+        if (parts is not ["BOOTED", var idText, _] || !int.TryParse(idText, out var id))
+        {
+            channel.Dispose();
+            return;
+        }
+        WorkerProcess? worker;
+        lock (_workers)
+        {
+            worker = _workers.Find(w => w.Id == id);
+        }
+        if (worker is null)
+        {
+            channel.Dispose();
+            return;
+        }
+        worker.Control = channel;
+        _events.Writer.TryWrite(new MessageEvent(worker, first!));
+        while (await channel.ReadLineAsync() is { } line)
+        {
+            _events.Writer.TryWrite(new MessageEvent(worker, line));
+        }
+    }
+
+    private async Task<int?> OnSignalAsync(PosixSignal signal)
+    {
+        switch (signal)
+        {
+            case PosixSignal.SIGTERM or PosixSignal.SIGINT:
+                ServerLog.Signal(_log, signal == PosixSignal.SIGTERM ? "term" : "int");
+                return await StopAsync(graceful: true);
+            case PosixSignal.SIGQUIT:
+                ServerLog.Signal(_log, "quit");
+                return await StopAsync(graceful: false);
+            case PosixSignal.SIGHUP:
+                ServerLog.Signal(_log, "hup");
+                Reload();
+                return null;
+            case PosixSignal.SIGTTIN:
+                ServerLog.Signal(_log, "ttin");
+                _target++;
+                ServerLog.WorkerCount(_log, _target);
+                Spawn(replaces: null);
+                return null;
+            case PosixSignal.SIGTTOU:
+                ServerLog.Signal(_log, "ttou");
+                if (_target > 1)
+                {
+                    _target--;
+                    ServerLog.WorkerCount(_log, _target);
+                    var oldest = _workers.Where(w => w.CountsTowardTarget).OrderBy(w => w.Started).FirstOrDefault();
+                    if (oldest is not null)
+                    {
+                        Retire(oldest, SigTerm);
+                    }
+                }
+                return null;
+            default:
+                ServerLog.Signal(_log, "usr1");
+                foreach (var worker in _workers.Where(w => !w.Exited))
+                {
+                    Kill(worker.Pid, SigUsr1);
+                }
+                return null;
+        }
+    }
+
+    private int? OnMessage(WorkerProcess worker, string line)
+    {
+        var space = line.IndexOf(' ');
+        var verb = space < 0 ? line : line[..space];
+        var rest = space < 0 ? "" : line[(space + 1)..];
+        switch (verb)
+        {
+            case "BOOTED":
+                if (_sockets is null)
+                {
+                    try
+                    {
+                        _sockets = new ListeningSockets(_config.Binds, _config.Backlog);
+                    }
+                    catch (BindException e)
+                    {
+                        _log.LogCritical("{Message}", e.Message);
+                        KillAll(SigKill);
+                        return Program.ExitBind;
+                    }
+                    foreach (var bind in _config.Binds)
+                    {
+                        ServerLog.Listening(_log, bind.Display, Environment.ProcessId);
+                    }
+                }
+                try
+                {
+                    worker.Control!.SendWithDescriptors("SOCKETS", _sockets.Descriptors);
+                }
+                catch (SocketException)
+                {
+                    // The worker died meanwhile; its exit event follows.
+                }
+                return null;
+            case "ACCEPTING":
+                worker.Accepting = true;
+                _everAccepted = true;
+                if (worker.Replaces is { Exited: false } old)
+                {
+                    Retire(old, SigTerm);
+                }
+                return null;
+            case "HEARTBEAT":
+                worker.LastHeartbeat = DateTime.UtcNow;
+                var fields = rest.Split(' ');
+                if (fields.Length == 2 && long.TryParse(fields[0], out var served) && long.TryParse(fields[1], out var rss))
+                {
+                    worker.Served = served;
+                    worker.ResidentBytes = rss;
+                }
+                return null;
+            case "RECYCLE":
+                if (worker.ReplacedBy is null && worker.RetiringSince is null)
+                {
+                    Spawn(replaces: worker);
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private int? OnExit(WorkerProcess worker)
+    {
+        if (worker.Exited)
+        {
+            return null;
+        }
+        worker.Exited = true;
+        worker.Control?.Dispose();
+        lock (_workers)
+        {
+            _workers.Remove(worker);
+        }
+        var code = worker.Process.ExitCode;
+        if (worker.RetiringSince is not null)
+        {
+            ServerLog.WorkerStopped(_log, worker.Id, worker.Pid);
+            return null;
+        }
+
+        var reason = DescribeExit(code);
+        if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad)
+        {
+            if (!_everAccepted)
+            {
+                ServerLog.BootFailed(_log, worker.Id, reason);
+                KillAll(SigKill);
+                return code;
+            }
+            if (worker.Replaces is { } kept)
+            {
+                // A reload whose new code does not import: keep serving the code that works.
+                kept.ReplacedBy = null;
+                ServerLog.ReloadFailed(_log, reason);
+                return null;
+            }
+        }
+        if (worker.Replaces is { } replaced)
+        {
+            replaced.ReplacedBy = null;
+        }
+
+        var young = DateTime.UtcNow - worker.Started < QuickCrash;
+        _quickCrashes = young ? _quickCrashes + 1 : 0;
+        var delay = _quickCrashes <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _quickCrashes - 2)));
+        _respawnNotBefore = DateTime.UtcNow + delay;
+        ServerLog.WorkerDied(_log, worker.Id, worker.Pid, reason,
+            delay == TimeSpan.Zero ? "" : $" in {delay.TotalSeconds:0} s (it keeps dying young: {_quickCrashes} times in a row)");
+        EnsureWorkerCount();
+        return null;
+    }
+
+    private int? OnTick()
+    {
+        var now = DateTime.UtcNow;
+        var silentLimit = TimeSpan.FromSeconds(Math.Max(30, _config.Timeout));
+        foreach (var worker in _workers.ToList())
+        {
+            if (worker.Exited)
+            {
+                continue;
+            }
+            if (worker.RetiringSince is { } since && now - since > TimeSpan.FromSeconds(_config.GracefulTimeout + 5))
+            {
+                ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, _config.GracefulTimeout);
+                Kill(worker.Pid, SigKill);
+            }
+            else if (worker.Accepting && worker.RetiringSince is null && now - worker.LastHeartbeat > silentLimit)
+            {
+                ServerLog.WorkerSilent(_log, worker.Id, worker.Pid, (int)silentLimit.TotalSeconds);
+                Kill(worker.Pid, SigKill);
+            }
+        }
+        EnsureWorkerCount();
+        return null;
+    }
+
+    private void EnsureWorkerCount()
+    {
+        if (DateTime.UtcNow < _respawnNotBefore)
+        {
+            return;
+        }
+        var missing = _target - _workers.Count(w => w.CountsTowardTarget);
+        for (var i = 0; i < missing; i++)
+        {
+            Spawn(replaces: null);
+        }
+    }
+
+    private void Reload()
+    {
+        _generation++;
+        var current = _workers.Where(w => w.CountsTowardTarget).ToList();
+        ServerLog.Reloading(_log, current.Count);
+        foreach (var worker in current)
+        {
+            Spawn(replaces: worker);
+        }
+    }
+
+    private void Retire(WorkerProcess worker, int signal)
+    {
+        worker.RetiringSince ??= DateTime.UtcNow;
+        Kill(worker.Pid, signal);
+    }
+
+    private async Task<int> StopAsync(bool graceful)
+    {
+        if (graceful)
+        {
+            ServerLog.ShuttingDown(_log, _config.GracefulTimeout);
+        }
+        foreach (var worker in _workers.Where(w => !w.Exited))
+        {
+            Retire(worker, graceful ? SigTerm : SigQuit);
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(graceful ? _config.GracefulTimeout + 5 : 5);
+        while (_workers.Any(w => !w.Exited) && DateTime.UtcNow < deadline)
+        {
+            var wait = _events.Reader.ReadAsync().AsTask();
+            if (await Task.WhenAny(wait, Task.Delay(deadline - DateTime.UtcNow)) == wait && wait.Result is ExitEvent e)
+            {
+                OnExit(e.Worker);
+            }
+        }
+        foreach (var worker in _workers.Where(w => !w.Exited).ToList())
+        {
+            ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, _config.GracefulTimeout);
+            Kill(worker.Pid, SigKill);
+            worker.Process.WaitForExit(5000);
+        }
+        ServerLog.Stopped(_log);
+        return 0;
+    }
+
+    private void KillAll(int signal)
+    {
+        foreach (var worker in _workers.Where(w => !w.Exited))
+        {
+            worker.RetiringSince ??= DateTime.UtcNow;
+            Kill(worker.Pid, signal);
+            worker.Process.WaitForExit(5000);
+        }
+    }
+
+    private static string DescribeExit(int code)
+    {
+        if (code > 128)
+        {
+            var signal = code - 128;
+            return signal switch
+            {
+                9 => "killed by SIGKILL (perhaps the kernel's out-of-memory killer; see dmesg)",
+                11 => "segmentation fault (SIGSEGV), usually a crash in a C extension",
+                6 => "aborted (SIGABRT)",
+                7 => "bus error (SIGBUS)",
+                15 => "terminated by SIGTERM from outside the master",
+                _ => $"killed by signal {signal}",
+            };
+        }
+        return code switch
+        {
+            Program.ExitAppLoad => "the app could not be loaded (exit code 4)",
+            Program.ExitPythonLoad => "Python could not be loaded (exit code 3)",
+            _ => $"exit code {code}",
+        };
+    }
+
+    private void WritePidfile()
+    {
+        if (_config.Pidfile is { } path)
+        {
+            File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+    }
+
+    private void RemovePidfile()
+    {
+        if (_config.Pidfile is { } path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using Dram.Configuration;
+using Dram.Hosting;
+
+namespace Dram.Processes;
+
+/// <summary>
+/// The master's listening sockets, bound once and shared by every worker (handed over as file
+/// descriptors), so workers come and go without the address ever closing.
+/// </summary>
+internal sealed class ListeningSockets : IDisposable
+{
+    private readonly List<Socket> _sockets = [];
+
+    public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog)
+    {
+        Binds = binds;
+        try
+        {
+            foreach (var bind in binds)
+            {
+                _sockets.AddRange(Open(bind, backlog));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public IReadOnlyList<BindAddress> Binds { get; }
+
+    /// <summary>Descriptor numbers in bind order (localhost binds count twice: IPv4 and IPv6).</summary>
+    public int[] Descriptors => _sockets.Select(s => (int)s.Handle).ToArray();
+
+    private static IEnumerable<Socket> Open(BindAddress bind, int backlog)
+    {
+        if (bind.FileDescriptor is { } fd)
+        {
+            return [new Socket(new SafeSocketHandle(fd, ownsHandle: true))];
+        }
+        if (bind.UnixPath is { } path)
+        {
+            UnixSocketFile.RemoveStale(path);
+            var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                unix.Bind(new UnixDomainSocketEndPoint(path));
+                unix.Listen(backlog);
+            }
+            catch (SocketException e)
+            {
+                unix.Dispose();
+                throw new BindException($"Cannot listen on unix:{path}: {e.Message}.");
+            }
+            return [unix];
+        }
+        var endpoints = bind.IsLocalhost
+            ? new[] { new IPEndPoint(IPAddress.Loopback, bind.Port), new IPEndPoint(IPAddress.IPv6Loopback, bind.Port) }
+            : [new IPEndPoint(bind.Address!, bind.Port)];
+        var opened = new List<Socket>();
+        foreach (var endpoint in endpoints)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = endpoint.Address.Equals(IPAddress.IPv6Any);
+                }
+                socket.Bind(endpoint);
+                socket.Listen(backlog);
+                opened.Add(socket);
+            }
+            catch (SocketException e) when (bind.IsLocalhost && endpoint.AddressFamily == AddressFamily.InterNetworkV6 && e.SocketErrorCode == SocketError.AddressNotAvailable)
+            {
+                // No IPv6 loopback on this machine: localhost means 127.0.0.1 only.
+                socket.Dispose();
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                foreach (var s in opened)
+                {
+                    s.Dispose();
+                }
+                throw new BindException(Describe(bind, e));
+            }
+        }
+        return opened;
+    }
+
+    private static string Describe(BindAddress bind, SocketException e)
+    {
+        var reason = e.SocketErrorCode switch
+        {
+            SocketError.AddressAlreadyInUse => "the address is already in use (another server is listening there; find it with: ss -ltnp 'sport = :" + bind.Port + "')",
+            SocketError.AccessDenied => "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; or choose a port >= 1024)",
+            SocketError.AddressNotAvailable => "the address does not belong to this machine (use 0.0.0.0 for all interfaces, or 127.0.0.1)",
+            _ => e.Message,
+        };
+        return $"Cannot listen on {bind.Display}: {reason}.";
+    }
+
+    public void RemoveUnixSocketFiles()
+    {
+        foreach (var bind in Binds)
+        {
+            if (bind.UnixPath is { } path)
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+        _sockets.Clear();
+    }
+}

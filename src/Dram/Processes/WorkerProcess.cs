@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Dram.Processes;
+
+/// <summary>The master's record of one worker process.</summary>
+internal sealed class WorkerProcess(int id, int generation, Process process)
+{
+    public int Id { get; } = id;
+
+    /// <summary>Bumped by every reload (SIGHUP): workers of an older generation run old app code.</summary>
+    public int Generation { get; } = generation;
+
+    public Process Process { get; } = process;
+
+    public int Pid { get; } = process.Id;
+
+    public DateTime Started { get; } = DateTime.UtcNow;
+
+    public ControlChannel? Control { get; set; }
+
+    /// <summary>Loaded the app and serves the listening sockets.</summary>
+    public bool Accepting { get; set; }
+
+    public DateTime LastHeartbeat { get; set; } = DateTime.UtcNow;
+
+    public long Served { get; set; }
+
+    public long ResidentBytes { get; set; }
+
+    /// <summary>The worker this one will replace once it accepts (recycling, reload).</summary>
+    public WorkerProcess? Replaces { get; set; }
+
+    /// <summary>A replacement for this worker has been started.</summary>
+    public WorkerProcess? ReplacedBy { get; set; }
+
+    /// <summary>The master told it to stop (SIGTERM or SIGQUIT), at this time.</summary>
+    public DateTime? RetiringSince { get; set; }
+
+    public bool Exited { get; set; }
+
+    /// <summary>Counts toward the configured number of workers.</summary>
+    public bool CountsTowardTarget => RetiringSince is null && ReplacedBy is null && !Exited;
+}
