@@ -10,8 +10,6 @@ namespace Dram.Python;
 /// </summary>
 public static unsafe class PythonRuntime
 {
-    private static nint _mainThreadState;
-
     public static PythonInstallation? Installation { get; private set; }
 
     /// <summary>
@@ -94,8 +92,5 @@ public static unsafe class PythonRuntime
     }
 
     /// <summary>The main thread gives up the GIL so the Python threads can take it.</summary>
-    public static void ReleaseMainThread() => _mainThreadState = CApi.PyEval_SaveThread();
-
-    /// <summary>The main thread takes the GIL back (for shutdown work).</summary>
-    public static void AcquireMainThread() => CApi.PyEval_RestoreThread(_mainThreadState);
+    public static void ReleaseMainThread() => CApi.PyEval_SaveThread();
 }

@@ -169,17 +169,14 @@ internal static unsafe class FileWrapper
         using var handle = new SafeFileHandle(fd, ownsHandle: false);
         using (GilReleased.Scope())
         {
-            var writer = request.Body.Writer;
             var offset = position;
             var end = position + count;
             while (offset < end)
             {
-                var span = writer.GetSpan(SendSlice);
-                var want = (int)Math.Min(span.Length, end - offset);
                 int read;
                 try
                 {
-                    read = RandomAccess.Read(handle, span[..want], offset);
+                    read = request.WriteFromFile(handle, offset, (int)Math.Min(SendSlice, end - offset));
                 }
                 catch (IOException)
                 {
@@ -189,9 +186,7 @@ internal static unsafe class FileWrapper
                 {
                     break;
                 }
-                writer.Advance(read);
                 offset += read;
-                request.Written += read;
                 if (!request.FlushWithoutGil())
                 {
                     break;

@@ -12,7 +12,7 @@ namespace Dram.Wsgi;
 /// GIL is released whenever a read waits for the client. Kestrel answers <c>Expect: 100-continue</c>
 /// on the first read. Methods return new Python references, or 0 with a Python error set.
 /// </summary>
-internal sealed unsafe class RequestBodyReader
+internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
 {
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
@@ -212,6 +212,12 @@ internal sealed unsafe class RequestBodyReader
         if (_eof)
         {
             return true;
+        }
+        if (requestReleased())
+        {
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, "could not read the request body: the request timed out");
+            return false;
         }
         ReadResult result;
         try

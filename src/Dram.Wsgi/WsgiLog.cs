@@ -23,6 +23,18 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "{Method} {Path}: client went away before the response was complete")]
     public static partial void ClientGone(ILogger logger, string method, string path);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Request timed out: {Description}; answered 504 Gateway Timeout and raised dram.RequestTimeout in its thread, which was at:\n{Stack}")]
+    public static partial void RequestTimedOut(ILogger logger, string description, string stack);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "{Method} {Path}: its thread did not unwind within {Seconds} s of the timeout (blocked in C code?); this worker will be replaced")]
+    public static partial void StuckThread(ILogger logger, string method, string path, double seconds);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "A timed-out request could not be interrupted: the GIL was not released for {Seconds} s; this worker will be replaced")]
+    public static partial void GilHeld(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "{Method} {Path}: the timed-out request's thread unwound ({Exception})")]
+    public static partial void TimedOutUnwound(ILogger logger, string method, string path, string exception);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

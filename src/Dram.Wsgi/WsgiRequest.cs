@@ -36,6 +36,17 @@ internal sealed unsafe class WsgiRequest
     private IHttpResponseBodyFeature _body = null!;
     private IFeatureCollection _features = null!;
 
+    /// <summary>
+    /// Guards every use of Kestrel's request objects: the Python thread and the timeout watchdog
+    /// both reach them, and whichever ends the request first (<see cref="_released"/>) hands the
+    /// request back to Kestrel; the other then leaves Kestrel's objects alone.
+    /// </summary>
+    private readonly Lock _gate = new();
+    private bool _released;
+    private string _method = "";
+    private string _path = "";
+    private long _startedTimestamp;
+
     private bool _active;
     private bool _started;
     private bool _headersSent;
@@ -55,7 +66,7 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader();
+        Input = new RequestBodyReader(() => Released);
     }
 
     /// <summary>Counts requests run in this slot; objects made for an earlier request see a different number.</summary>
@@ -114,11 +125,14 @@ internal sealed unsafe class WsgiRequest
             Py.XDecRef(startResponse);
             Py.XDecRef(environ);
             Finish();
-            _active = false;
-            _features = null!;
-            _request = null!;
-            _response = null!;
-            _body = null!;
+            lock (_gate)
+            {
+                _active = false;
+                _features = null!;
+                _request = null!;
+                _response = null!;
+                _body = null!;
+            }
         }
     }
 
@@ -126,6 +140,9 @@ internal sealed unsafe class WsgiRequest
     {
         _features = features;
         _request = features.GetRequiredFeature<IHttpRequestFeature>();
+        _method = _request.Method;
+        _path = _request.Path;
+        _released = false;
         _response = features.GetRequiredFeature<IHttpResponseFeature>();
         _body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
         Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength);
@@ -138,7 +155,77 @@ internal sealed unsafe class WsgiRequest
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
-        _isHead = HttpMethods.IsHead(_request.Method);
+        _isHead = HttpMethods.IsHead(_method);
+        Volatile.Write(ref _startedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>When the running request started (Stopwatch ticks), or 0 when the slot is idle.</summary>
+    internal long StartedTimestamp => Volatile.Read(ref _startedTimestamp);
+
+    /// <summary>
+    /// Called by the Python thread once Run returned: true when it still owns the request and must
+    /// hand it back to Kestrel, false when the watchdog has done so already.
+    /// </summary>
+    internal bool Release()
+    {
+        Volatile.Write(ref _startedTimestamp, 0);
+        lock (_gate)
+        {
+            if (_released)
+            {
+                return false;
+            }
+            _released = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The watchdog's side of a timed-out request: answers 504 if nothing was sent yet, else closes
+    /// the connection so the partial response cannot look complete. True when it took the request
+    /// from the Python thread (the caller then hands it back to Kestrel).
+    /// </summary>
+    internal bool TimeOut()
+    {
+        lock (_gate)
+        {
+            if (_released || !_active)
+            {
+                return false;
+            }
+            _released = true;
+            try
+            {
+                if (!_headersSent)
+                {
+                    _headersSent = true;
+                    _response.StatusCode = StatusCodes.Status504GatewayTimeout;
+                    _response.Headers.Clear();
+                    _response.Headers.Connection = "close";
+                    _response.Headers.ContentType = "text/plain; charset=utf-8";
+                    var body = "Gateway Timeout\n"u8;
+                    _response.Headers.ContentLength = body.Length;
+                    var start = _body.StartAsync();
+                    if (start.IsCompletedSuccessfully)
+                    {
+                        _body.Writer.Write(body);
+                    }
+                    else
+                    {
+                        _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                    }
+                }
+                else
+                {
+                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or ArgumentException)
+            {
+                _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+            }
+            return true;
+        }
     }
 
     private nint CallApp(nint environ, nint startResponse)
@@ -286,7 +373,7 @@ internal sealed unsafe class WsgiRequest
         if (_contentLength >= 0 && _written + data.Length > _contentLength)
         {
             data = data[..(int)(_contentLength - _written)];
-            WsgiLog.BodyTooLong(_log, _request.Method, _request.Path, _contentLength);
+            WsgiLog.BodyTooLong(_log, _method, _path, _contentLength);
             WriteSlices(data, flush);
             return false;
         }
@@ -295,11 +382,17 @@ internal sealed unsafe class WsgiRequest
 
     private bool WriteSlices(ReadOnlySpan<byte> data, bool flush)
     {
-        var writer = _body.Writer;
         while (data.Length > 0)
         {
             var slice = data.Length > MaxWriteSlice ? data[..MaxWriteSlice] : data;
-            writer.Write(slice);
+            lock (_gate)
+            {
+                if (_released)
+                {
+                    return false;
+                }
+                _body.Writer.Write(slice);
+            }
             _written += slice.Length;
             data = data[slice.Length..];
             if ((flush || data.Length > 0) && !Flush())
@@ -321,7 +414,15 @@ internal sealed unsafe class WsgiRequest
         FlushResult result;
         try
         {
-            var pending = _body.Writer.FlushAsync();
+            ValueTask<FlushResult> pending;
+            lock (_gate)
+            {
+                if (_released)
+                {
+                    return false;
+                }
+                pending = _body.Writer.FlushAsync();
+            }
             if (pending.IsCompletedSuccessfully)
             {
                 result = pending.Result;
@@ -342,9 +443,16 @@ internal sealed unsafe class WsgiRequest
         {
             return ClientWentAway();
         }
-        if (result.IsCanceled || result.IsCompleted || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+        if (result.IsCanceled || result.IsCompleted)
         {
             return ClientWentAway();
+        }
+        lock (_gate)
+        {
+            if (_released || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+            {
+                return ClientWentAway();
+            }
         }
         return true;
     }
@@ -352,7 +460,7 @@ internal sealed unsafe class WsgiRequest
     private bool ClientWentAway()
     {
         _clientGone = true;
-        WsgiLog.ClientGone(_log, _request.Method, _request.Path);
+        WsgiLog.ClientGone(_log, _method, _path);
         return false;
     }
 
@@ -437,6 +545,28 @@ internal sealed unsafe class WsgiRequest
 
     private void SendHeaders()
     {
+        Task start;
+        lock (_gate)
+        {
+            if (_released)
+            {
+                _headersSent = true;
+                _bodyAllowed = false;
+                return;
+            }
+            start = StartResponse();
+        }
+        if (!start.IsCompletedSuccessfully)
+        {
+            using (GilReleased.Scope())
+            {
+                start.GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    private Task StartResponse()
+    {
         _headersSent = true;
         _bodyAllowed = !_isHead && _status >= 200 && _status is not (204 or 304);
         _response.StatusCode = _status;
@@ -461,14 +591,7 @@ internal sealed unsafe class WsgiRequest
             headers.ContentLength = _contentLength;
         }
         // Kestrel's body writer hands out buffers only once the response has started.
-        var start = _body.StartAsync();
-        if (!start.IsCompletedSuccessfully)
-        {
-            using (GilReleased.Scope())
-            {
-                start.GetAwaiter().GetResult();
-            }
-        }
+        return _body.StartAsync();
     }
 
     private void CloseResult(nint result)
@@ -490,7 +613,7 @@ internal sealed unsafe class WsgiRequest
         if (closed == 0)
         {
             var error = Py.FetchError();
-            WsgiLog.CloseError(_log, _request.Method, _request.Path, $"{error.TypeName}: {error.Message}", error.PythonTraceback);
+            WsgiLog.CloseError(_log, _method, _path, $"{error.TypeName}: {error.Message}", error.PythonTraceback);
             return;
         }
         Py.DecRef(closed);
@@ -518,7 +641,7 @@ internal sealed unsafe class WsgiRequest
         }
         if (_bodyAllowed && _contentLength >= 0 && _written < _contentLength)
         {
-            WsgiLog.BodyTooShort(_log, _request.Method, _request.Path, _written, _contentLength);
+            WsgiLog.BodyTooShort(_log, _method, _path, _written, _contentLength);
             Abort();
         }
     }
@@ -531,17 +654,23 @@ internal sealed unsafe class WsgiRequest
     private void AppFailed(PythonException error, string? reason = null)
     {
         var summary = reason is null ? $"{error.TypeName}: {error.Message}" : $"{reason}: {error.TypeName}: {error.Message}";
+        if (Released)
+        {
+            // The watchdog answered this request already; this is its thread unwinding.
+            WsgiLog.TimedOutUnwound(_log, _method, _path, error.TypeName);
+            return;
+        }
         if (_aborted || _clientGone)
         {
             return;
         }
         if (_headersSent)
         {
-            WsgiLog.AppErrorAfterHeaders(_log, _request.Method, _request.Path, summary, error.PythonTraceback);
+            WsgiLog.AppErrorAfterHeaders(_log, _method, _path, summary, error.PythonTraceback);
             Abort();
             return;
         }
-        WsgiLog.AppError(_log, _request.Method, _request.Path, summary, error.PythonTraceback);
+        WsgiLog.AppError(_log, _method, _path, summary, error.PythonTraceback);
         SendError(Input.FailureStatus ?? StatusCodes.Status500InternalServerError);
     }
 
@@ -554,7 +683,14 @@ internal sealed unsafe class WsgiRequest
         var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
         _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
         _contentLength = body.Length;
-        _response.Headers.Clear();
+        lock (_gate)
+        {
+            if (_released)
+            {
+                return;
+            }
+            _response.Headers.Clear();
+        }
         SendHeaders();
         if (_bodyAllowed)
         {
@@ -563,22 +699,61 @@ internal sealed unsafe class WsgiRequest
             {
                 bytes[i] = (byte)body[i];
             }
-            _body.Writer.Write(bytes);
-            _written = bytes.Length;
+            WriteSlices(bytes, flush: false);
         }
     }
 
     private void Abort()
     {
         _aborted = true;
-        _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+        lock (_gate)
+        {
+            if (!_released)
+            {
+                _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+            }
+        }
     }
 
-    internal string Method => _request.Method;
+    internal string Method => _method;
 
-    internal string Path => _request.Path;
+    internal string Path => _path;
 
-    internal IHttpResponseBodyFeature Body => _body;
+    /// <summary>True once the watchdog took the request away: Kestrel's objects must not be used.</summary>
+    internal bool Released
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _released;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="max"/> bytes of a file at <paramref name="offset"/> straight into
+    /// the response buffer. -1 when the request was taken away (timed out), 0 at end of file.
+    /// </summary>
+    internal int WriteFromFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, int max)
+    {
+        lock (_gate)
+        {
+            if (_released)
+            {
+                return -1;
+            }
+            var writer = _body.Writer;
+            var span = writer.GetSpan(max);
+            var read = RandomAccess.Read(file, span[..Math.Min(max, span.Length)], offset);
+            if (read > 0)
+            {
+                writer.Advance(read);
+                _written += read;
+            }
+            return read;
+        }
+    }
 
     internal bool Started => _started;
 

@@ -17,6 +17,7 @@ namespace Dram.Processes;
 public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactory loggerFactory, ILogger log, string[] args, WorkerIdentity identity)
 {
     private readonly TaskCompletionSource<(string Signal, bool Graceful)> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _recycle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<int> RunAsync()
     {
@@ -59,6 +60,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         {
             ServerLog.AppLoaded(log, config.AppModule, config.Chdir, config.Threads, config.Threads == 1 ? "" : "s");
         }
+        var pool = new WsgiThreadPool(runtime, app, config.Threads, TimeSpan.FromSeconds(config.Timeout),
+            loggerFactory.CreateLogger("dram.wsgi"), reason => _recycle.TrySetResult(reason));
         PythonRuntime.ReleaseMainThread();
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -75,7 +78,6 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             return 0;
         }
 
-        var pool = new WsgiThreadPool(runtime, app, config.Threads, loggerFactory.CreateLogger("dram.wsgi"));
         pool.Start();
         var application = new WsgiHttpApplication(pool);
         await using var host = new KestrelHost(config, descriptors, loggerFactory);
@@ -84,6 +86,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
         using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log);
         _ = WatchMasterAsync(control);
+        _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(t.Result), TaskScheduler.Default);
 
         var (signal, graceful) = await _stop.Task;
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
@@ -123,10 +126,24 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         _stop.TrySetResult((name, context.Signal != PosixSignal.SIGQUIT));
     }
 
-    /// <summary>Runs the app's atexit handlers, as a Python process would on a clean exit.</summary>
+    /// <summary>
+    /// Runs the app's atexit handlers, as a Python process would on a clean exit; on its own thread
+    /// with a time limit, since a request thread stuck in C may hold the GIL forever.
+    /// </summary>
     private void RunAtExit()
     {
-        PythonRuntime.AcquireMainThread();
+        var thread = new Thread(RunAtExitHandlers) { IsBackground = true, Name = "dram-atexit" };
+        thread.Start();
+        if (!thread.Join(TimeSpan.FromSeconds(10)))
+        {
+            ServerLog.AtExitFailed(log, "they did not finish within 10 s (the GIL is held by a stuck thread?)");
+        }
+    }
+
+    private void RunAtExitHandlers()
+    {
+        var python = PythonThread.AttachCurrent();
+        python.Enter();
         try
         {
             var atexit = Py.Import("atexit");
@@ -138,6 +155,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         catch (PythonException e)
         {
             ServerLog.AtExitFailed(log, $"{e.TypeName}: {e.Message}");
+        }
+        finally
+        {
+            python.Leave();
         }
     }
 }

@@ -41,10 +41,6 @@ internal sealed class WorkerHeartbeat : IDisposable
         try
         {
             _control.Send($"HEARTBEAT {served} {rss}");
-            if (_recycleAsked)
-            {
-                return;
-            }
             string? reason = null;
             if (_maxRequests > 0 && served >= _maxRequests)
             {
@@ -60,14 +56,33 @@ internal sealed class WorkerHeartbeat : IDisposable
             }
             if (reason is not null)
             {
-                _recycleAsked = true;
-                ServerLog.RecycleRequested(_log, _workerId, reason);
-                _control.Send($"RECYCLE {reason}");
+                AskForReplacement(reason);
             }
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
             // The master is gone; the worker notices on its control connection and stops.
+        }
+    }
+
+    /// <summary>Asks the master (once) to start a replacement and then drain this worker.</summary>
+    public void AskForReplacement(string reason)
+    {
+        lock (_timer)
+        {
+            if (_recycleAsked)
+            {
+                return;
+            }
+            _recycleAsked = true;
+        }
+        ServerLog.RecycleRequested(_log, _workerId, reason);
+        try
+        {
+            _control.Send($"RECYCLE {reason}");
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
         }
     }
 
