@@ -568,8 +568,17 @@ internal sealed unsafe class WsgiRequest
         }
     }
 
+    /// <summary>
+    /// Closes the connection to show the response is incomplete. What the app produced is flushed
+    /// first: list items are written without flushing, and aborting drops unflushed output, so
+    /// the client would otherwise get no bytes at all instead of the partial response.
+    /// </summary>
     private void Abort()
     {
+        if (_headersSent && !_clientGone)
+        {
+            Flush();
+        }
         _aborted = true;
         _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
     }
