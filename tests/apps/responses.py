@@ -245,6 +245,13 @@ def str_after_data(environ, start_response):
     return body()
 
 
+def str_in_list(environ, start_response):
+    # A list with a str after bytes: the server cannot count it, so the first item goes out
+    # chunked before the str is found.
+    start_response("200 OK", list(TEXT))
+    return [b"bytes item", "str item"]
+
+
 def no_start_response(environ, start_response):
     return []
 
@@ -268,6 +275,19 @@ def close_raises_before_data(environ, start_response):
 def close_raises_after_data(environ, start_response):
     start_response("200 OK", list(TEXT))
     return Tracked(tag_of(environ), [b"sent", b"never sent"], raise_at=1)
+
+
+class FailingClose(Tracked):
+    """close() records the call, then raises: the server must log it and still finish the response."""
+
+    def close(self):
+        super().close()
+        raise OSError("close failed on purpose")
+
+
+def close_raises(environ, start_response):
+    start_response("200 OK", TEXT + [("Content-Length", "4")])
+    return FailingClose(tag_of(environ), [b"body"])
 
 
 class Endless:
@@ -326,11 +346,13 @@ ROUTES = {
     "/error/none": returns_none,
     "/error/str-body": str_body,
     "/error/str-after-data": str_after_data,
+    "/error/str-in-list": str_in_list,
     "/error/no-start-response": no_start_response,
     "/error/no-start-response-with-data": no_start_response_with_data,
     "/close/ok": close_ok,
     "/close/raises-before-data": close_raises_before_data,
     "/close/raises-after-data": close_raises_after_data,
+    "/close/raises-in-close": close_raises,
     "/close/endless": close_endless,
     "/close/endless-generator": close_endless_generator,
 }
