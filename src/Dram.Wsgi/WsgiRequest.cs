@@ -43,6 +43,7 @@ internal sealed unsafe class WsgiRequest
     private bool _isHead;
     private bool _aborted;
     private bool _clientGone;
+    private bool _overflowLogged;
     private int _status;
     private string? _reason;
     private long _contentLength;
@@ -135,6 +136,7 @@ internal sealed unsafe class WsgiRequest
         _headersSent = false;
         _aborted = false;
         _clientGone = false;
+        _overflowLogged = false;
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
@@ -286,7 +288,12 @@ internal sealed unsafe class WsgiRequest
         if (_contentLength >= 0 && _written + data.Length > _contentLength)
         {
             data = data[..(int)(_contentLength - _written)];
-            WsgiLog.BodyTooLong(_log, _request.Method, _request.Path, _contentLength);
+            // write() keeps returning normally past the limit; one line per request, not per call.
+            if (!_overflowLogged)
+            {
+                _overflowLogged = true;
+                WsgiLog.BodyTooLong(_log, _request.Method, _request.Path, _contentLength);
+            }
             WriteSlices(data, flush);
             return false;
         }
