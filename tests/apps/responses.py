@@ -201,6 +201,16 @@ def too_short(environ, start_response):
     return [b"hello"]
 
 
+def write_past_length(environ, start_response):
+    # Keeps writing after its 5 declared bytes (write() and the iterable): the client gets 5
+    # bytes and the log says so once, not once per extra write.
+    write = start_response("200 OK", TEXT + [("Content-Length", "5")])
+    write(b"abc")
+    write(b"defgh")
+    write(b"ijk")
+    return [b"lmn", b"opq"]
+
+
 def no_content(environ, start_response):
     start_response("204 No Content", [])
     return [b"a 204 has no body"]
@@ -339,6 +349,7 @@ ROUTES = {
     "/body/declared-length": declared_length,
     "/body/too-long": too_long,
     "/body/too-short": too_short,
+    "/body/write-past-length": write_past_length,
     "/body/204": no_content,
     "/body/304": not_modified,
     "/error/before-start": error_before_start,

@@ -69,6 +69,25 @@ public sealed class ResponseBodyTests(ResponsesApp server) : IClassFixture<Respo
     }
 
     [Fact]
+    public async Task WritesPastContentLengthAreDroppedAndLoggedOnce()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync(Wire.Request("/body/write-past-length"));
+        var response = await connection.ReadResponseAsync(timeout: Wire.Timeout);
+
+        Assert.Equal("5", response.Header("Content-Length"));
+        Assert.Equal("abcde", response.BodyText);
+        // The next request on the connection runs only after the first one finished, so by then
+        // every log line of the first is written.
+        await connection.SendAsync(Wire.Request("/hello"));
+        Assert.Equal("hello", (await connection.ReadResponseAsync(timeout: Wire.Timeout)).BodyText);
+        const string line = "GET /body/write-past-length: the app sent more than its Content-Length of 5 bytes";
+        await ErrorLogEntry.WaitForAsync(server.Dram, line);
+        await Task.Delay(500);
+        Assert.Single(server.Dram.Output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task BodyShorterThanContentLengthIsFollowedByClosingTheConnection()
     {
         // Keep-alive request: only the server closing shows the client the body is incomplete.
