@@ -104,6 +104,9 @@ BAD_HEADS = {
     "status-letters-in-code": ("2x0 OK", []),
     "status-no-space": ("200OK", []),
     "status-bytes": (b"200 OK", []),
+    # WSGI has no interim responses: a 1xx "final" status would leave the client waiting.
+    "status-100": ("100 Continue", []),
+    "status-103": ("103 Early Hints", []),
     "name-crlf": ("200 OK", [("X-A\r\nX-Injected", "yes")]),
     "name-nul": ("200 OK", [("X-A\x00", "yes")]),
     "name-space": ("200 OK", [("X Bad", "yes")]),
@@ -146,6 +149,7 @@ def bad_head(environ, start_response):
 GOOD_HEADS = {
     "status-code-only": ("200", []),
     "status-custom-reason": ("299 Fine Thanks", []),
+    "status-latin1-reason": ("200 Caf\xe9", []),
     "value-latin1": ("200 OK", [("X-Latin1", "caf\xe9")]),
     "repeated-header": ("200 OK", [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]),
 }

@@ -14,6 +14,8 @@ public sealed class ResponseHeadValidationTests(ResponsesApp server) : IClassFix
     [InlineData("status-letters-in-code", "ValueError: start_response(): invalid status '2x0 OK'")]
     [InlineData("status-no-space", "ValueError: start_response(): invalid status '200OK'")]
     [InlineData("status-bytes", "TypeError: start_response(): the status must be str, got bytes")]
+    [InlineData("status-100", "ValueError: start_response(): the status '100 Continue' is informational (1xx)")]
+    [InlineData("status-103", "ValueError: start_response(): the status '103 Early Hints' is informational (1xx)")]
     [InlineData("name-crlf", "ValueError: start_response(): invalid header name 'X-A\\r\\nX-Injected'")]
     [InlineData("name-nul", "ValueError: start_response(): invalid header name 'X-A\\x00'")]
     [InlineData("name-space", "ValueError: start_response(): invalid header name 'X Bad'")]
@@ -74,6 +76,14 @@ public sealed class ResponseHeadValidationTests(ResponsesApp server) : IClassFix
         var wire = await Wire.AllBytesAsync(server.Port, Wire.Request("/good/status-custom-reason", close: true));
 
         Assert.StartsWith("HTTP/1.1 299 Fine Thanks\r\n", wire);
+    }
+
+    [Fact(Skip = "Bug: Kestrel encodes the reason phrase as ASCII, so the latin-1 status '200 Caf\u00e9' (valid per PEP 3333, accepted by start_response) goes out as 'HTTP/1.1 200 Caf?'")]
+    public async Task Latin1ReasonPhraseIsSentAsOneBytePerCharacter()
+    {
+        var wire = await Wire.AllBytesAsync(server.Port, Wire.Request("/good/status-latin1-reason", close: true));
+
+        Assert.StartsWith("HTTP/1.1 200 Caf\u00e9\r\n", wire);
     }
 
     [Fact]
