@@ -6,6 +6,8 @@
                          server that holds chunks back fails the test instead of hanging it.
 /endless?tag=T           64 KiB chunks forever; /pulled?tag=T says how many the server took,
                          /closed?tag=T whether the generator was closed.
+/write-endless?tag=T     write()s 64 KiB chunks forever; write() must raise once the client is gone,
+                         and /closed?tag=T then counts the OSError the app caught.
 /sleep?s=S               sleeps S seconds (time.sleep releases the GIL), then names its thread;
                          /sleeping says how many requests are inside that sleep right now.
 """
@@ -64,6 +66,17 @@ def endless(environ, start_response):
     return body()
 
 
+def write_endless(environ, start_response):
+    tag = tag_of(environ)
+    write = start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    try:
+        while True:
+            write(CHUNK)
+    except OSError:
+        record(tag)
+    return []
+
+
 def sleep(environ, start_response):
     seconds = float(urllib.parse.parse_qs(environ["QUERY_STRING"])["s"][0])
     with _sleeping_lock:
@@ -85,6 +98,8 @@ def application(environ, start_response):
         return _text(start_response, "released")
     if route == "/endless":
         return endless(environ, start_response)
+    if route == "/write-endless":
+        return write_endless(environ, start_response)
     if route == "/pulled":
         return _text(start_response, str(_pulled.get(tag_of(environ), 0)))
     if route == "/closed":

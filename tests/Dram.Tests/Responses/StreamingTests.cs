@@ -94,6 +94,21 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
         Assert.Equal(1, await CloseCount.WaitForAsync(dram.Port, tag));
     }
 
+    [Fact]
+    public async Task WriteToAClientThatDisconnectedRaisesOSErrorInTheApp()
+    {
+        var tag = CloseCount.NewTag();
+        using (var connection = await RawHttpConnection.OpenAsync(server.Port))
+        {
+            await connection.SendAsync(Wire.Request($"/write-endless?tag={tag}"));
+            await ReceiveAsync(connection, MiB);
+            Assert.Equal(0, await CloseCount.GetAsync(server.Port, tag));
+        }
+
+        // The app's write() loop only ends through the OSError (it counts it on /closed).
+        Assert.Equal(1, await CloseCount.WaitForAsync(server.Port, tag));
+    }
+
     private static async Task ReceiveAsync(RawHttpConnection connection, long count)
     {
         var buffer = new byte[256 * 1024];
