@@ -245,7 +245,7 @@ internal sealed unsafe class WsgiRequest
         }
     }
 
-    /// <summary>Writes one body chunk. False when the request cannot go on (app fault or client gone).</summary>
+    /// <summary>Writes one body chunk. False when no more of the body is wanted (app fault, client gone, or a response without a body).</summary>
     internal bool WriteChunk(nint chunk, bool flush)
     {
         if (CApi.TypeOf(chunk) != CApi.BytesType && CApi.PyObject_IsInstance(chunk, CApi.BytesType) != 1)
@@ -283,7 +283,10 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_bodyAllowed)
         {
-            return true;
+            // HEAD, 204, 304: no body byte goes out, so pulling more of it is pointless, and an
+            // endless iterable would hold this thread forever (no write ever notices the client
+            // leaving). The caller stops and closes the iterable.
+            return false;
         }
         if (_contentLength >= 0 && _written + data.Length > _contentLength)
         {
