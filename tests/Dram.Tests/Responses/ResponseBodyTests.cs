@@ -133,6 +133,25 @@ public sealed class ResponseBodyTests(ResponsesApp server) : IClassFixture<Respo
     }
 
     [Theory]
+    [InlineData("/close/endless")]
+    [InlineData("/close/endless-generator")]
+    public async Task HeadToAnEndlessBodyGetsItsHeadAndTheIterableIsClosed(string path)
+    {
+        // Nothing of a HEAD body is sent, so the server has no reason to keep pulling it: an
+        // endless one would hold a Python thread forever (and no write would ever notice the
+        // client leaving).
+        var tag = CloseCount.NewTag();
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync(Wire.Request($"{path}?tag={tag}", "HEAD"));
+        var response = await connection.ReadResponseAsync(head: true, timeout: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(1, await CloseCount.WaitForAsync(server.Port, tag));
+        await connection.SendAsync(Wire.Request("/hello"));
+        Assert.Equal("hello", (await connection.ReadResponseAsync(timeout: Wire.Timeout)).BodyText);
+    }
+
+    [Theory]
     [InlineData("/body/204", "HTTP/1.1 204 No Content")]
     [InlineData("/body/304", "HTTP/1.1 304 Not Modified")]
     public async Task BodylessStatusSendsNoBodyEvenWhenTheAppYieldsBytes(string path, string statusLine)
