@@ -291,6 +291,18 @@ def close_raises_after_data(environ, start_response):
     return Tracked(tag_of(environ), [b"sent", b"never sent"], raise_at=1)
 
 
+class UniterableTracked(Tracked):
+    """iter() itself fails: the server never gets an iterator, but close() is still due."""
+
+    def __iter__(self):
+        raise RuntimeError("__iter__ failed on purpose")
+
+
+def close_iter_raises(environ, start_response):
+    start_response("200 OK", list(TEXT))
+    return UniterableTracked(tag_of(environ), [])
+
+
 class FailingClose(Tracked):
     """close() records the call, then raises: the server must log it and still finish the response."""
 
@@ -368,6 +380,7 @@ ROUTES = {
     "/close/raises-before-data": close_raises_before_data,
     "/close/raises-after-data": close_raises_after_data,
     "/close/raises-in-close": close_raises,
+    "/close/iter-raises": close_iter_raises,
     "/close/endless": close_endless,
     "/close/endless-generator": close_endless_generator,
 }

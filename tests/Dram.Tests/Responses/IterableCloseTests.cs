@@ -30,6 +30,17 @@ public sealed class IterableCloseTests(ResponsesApp server) : IClassFixture<Resp
     }
 
     [Fact]
+    public async Task CloseIsCalledWhenIterRaises()
+    {
+        var tag = CloseCount.NewTag();
+        var response = await Wire.GetAsync(server.Port, "/close/iter-raises?tag=" + tag);
+
+        Assert.Equal(500, response.StatusCode);
+        Assert.Equal(1, await CloseCount.WaitForAsync(server.Port, tag));
+        await ErrorLogEntry.WaitForAsync(server.Dram, "GET /close/iter-raises:", "RuntimeError: __iter__ failed on purpose");
+    }
+
+    [Fact]
     public async Task CloseIsCalledWhenIterationRaisesAfterData()
     {
         var tag = CloseCount.NewTag();
