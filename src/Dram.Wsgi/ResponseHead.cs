@@ -36,8 +36,17 @@ internal static unsafe class ResponseHead
             }
         }
         code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+        if (code < 200)
+        {
+            // Sent as the response, a 1xx head is an interim one: the client would keep waiting
+            // for a final response that never comes.
+            Py.SetError(CApi.ExcValueError, $"start_response(): the status {Quote(text)} is informational (1xx); a WSGI app sends only final statuses (200 and up)");
+            return false;
+        }
         var phrase = text.Length > 4 ? text[4..] : "";
-        if (phrase.Length > 0 && phrase != ReasonPhrases.GetReasonPhrase(code))
+        // Kestrel writes the status line in ASCII: a reason with latin-1 letters would reach the
+        // client mangled, so the standard reason is sent instead.
+        if (phrase.Length > 0 && phrase != ReasonPhrases.GetReasonPhrase(code) && Ascii.IsValid(phrase))
         {
             reason = phrase;
         }

@@ -54,6 +54,7 @@ internal sealed unsafe class WsgiRequest
     private bool _isHead;
     private bool _aborted;
     private bool _clientGone;
+    private bool _overflowLogged;
     private int _status;
     private string? _reason;
     private long _contentLength;
@@ -152,6 +153,7 @@ internal sealed unsafe class WsgiRequest
         _headersSent = false;
         _aborted = false;
         _clientGone = false;
+        _overflowLogged = false;
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
@@ -330,7 +332,7 @@ internal sealed unsafe class WsgiRequest
         }
     }
 
-    /// <summary>Writes one body chunk. False when the request cannot go on (app fault or client gone).</summary>
+    /// <summary>Writes one body chunk. False when no more of the body is wanted (app fault, client gone, or a response without a body).</summary>
     internal bool WriteChunk(nint chunk, bool flush)
     {
         if (CApi.TypeOf(chunk) != CApi.BytesType && CApi.PyObject_IsInstance(chunk, CApi.BytesType) != 1)
@@ -368,12 +370,20 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_bodyAllowed)
         {
-            return true;
+            // HEAD, 204, 304: no body byte goes out, so pulling more of it is pointless, and an
+            // endless iterable would hold this thread forever (no write ever notices the client
+            // leaving). The caller stops and closes the iterable.
+            return false;
         }
         if (_contentLength >= 0 && _written + data.Length > _contentLength)
         {
             data = data[..(int)(_contentLength - _written)];
-            WsgiLog.BodyTooLong(_log, _method, _path, _contentLength);
+            // write() keeps returning normally past the limit; one line per request, not per call.
+            if (!_overflowLogged)
+            {
+                _overflowLogged = true;
+                WsgiLog.BodyTooLong(_log, _method, _path, _contentLength);
+            }
             WriteSlices(data, flush);
             return false;
         }
@@ -703,8 +713,17 @@ internal sealed unsafe class WsgiRequest
         }
     }
 
+    /// <summary>
+    /// Closes the connection to show the response is incomplete. What the app produced is flushed
+    /// first: list items are written without flushing, and aborting drops unflushed output, so
+    /// the client would otherwise get no bytes at all instead of the partial response.
+    /// </summary>
     private void Abort()
     {
+        if (_headersSent && !_clientGone)
+        {
+            Flush();
+        }
         _aborted = true;
         lock (_gate)
         {

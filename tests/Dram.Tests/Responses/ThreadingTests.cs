@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Dram.Tests.Infrastructure;
+
+namespace Dram.Tests.Responses;
+
+/// <summary>--threads N runs N requests at once, and a request blocked outside Python (GIL released) does not hold up the others.</summary>
+public sealed class ThreadingTests
+{
+    [Fact]
+    public async Task FourThreadsRunFourSleepingRequestsAtOnce()
+    {
+        await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "4"]);
+        await Wire.GetAsync(dram.Port, "/hello");
+
+        var watch = Stopwatch.StartNew();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Wire.GetAsync(dram.Port, "/sleep?s=1")));
+        watch.Stop();
+
+        Assert.All(responses, r => Assert.Equal(200, r.StatusCode));
+        // Each ran on its own Python thread...
+        Assert.Equal(4, responses.Select(r => r.BodyText).Distinct().Count());
+        // ...at the same time: one after another would take 4 s. (A loose bound: this proves concurrency, it is no benchmark.)
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1), $"four 1 s sleeps took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3.5), $"four 1 s sleeps on four threads took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task SleepingRequestDoesNotBlockARequestOnAnotherThread()
+    {
+        await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "2"]);
+        await Wire.GetAsync(dram.Port, "/hello");
+
+        var sleeping = Wire.GetAsync(dram.Port, "/sleep?s=3");
+        // Wait until the request is inside time.sleep (asking is itself served by the other thread).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((await Wire.GetAsync(dram.Port, "/sleeping")).BodyText != "1")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the sleeping request never started");
+            await Task.Delay(20);
+        }
+
+        var watch = Stopwatch.StartNew();
+        var hello = await Wire.GetAsync(dram.Port, "/hello");
+        watch.Stop();
+
+        Assert.Equal("hello", hello.BodyText);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"hello took {watch.Elapsed} while another thread slept");
+        Assert.False(sleeping.IsCompleted, "the sleeping request finished early, so the test proved nothing");
+        Assert.Equal(200, (await sleeping).StatusCode);
+    }
+}
