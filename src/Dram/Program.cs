@@ -18,8 +18,9 @@ public static class Program
 
     public static string Version => typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public static async Task<int> Main(string[] args)
+    public static async Task<int> Main(string[] argv)
     {
+        var args = ProcessTitle.Arguments(argv);
         // Socket completions run on the epoll thread instead of hopping to the thread pool. Safe
         // here because nothing on that path blocks: app code runs on Python threads only.
         if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
@@ -50,10 +51,13 @@ public static class Program
             return ExitUsage;
         }
 
+        var identity = WorkerIdentity.FromEnvironment();
+        ProcessTitle.Apply(identity is null ? $"dram: master [{config.AppModule}]" : $"dram: worker {identity.Id} [{config.AppModule}]", args);
+
         var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
-        if (WorkerIdentity.FromEnvironment() is { } identity)
+        if (identity is not null)
         {
             return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();
         }

@@ -143,6 +143,7 @@ public sealed partial class Arbiter
         start.Environment[WorkerIdentity.IdVariable] = id.ToString(CultureInfo.InvariantCulture);
         start.Environment[WorkerIdentity.GenerationVariable] = _generation.ToString(CultureInfo.InvariantCulture);
         start.Environment[WorkerIdentity.ControlVariable] = _controlPath;
+        start.Environment.Remove(ProcessTitle.ArgumentsVariable);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
         var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces };

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Dram.Processes;
+
+/// <summary>
+/// Makes <c>ps</c> show each process's role — <c>dram: master [mysite.wsgi]</c>,
+/// <c>dram: worker 2 [mysite.wsgi]</c> — as Gunicorn's processes do. .NET cannot rewrite its own
+/// argv, so at start the process re-executes itself once with the title as its whole command line
+/// and its real arguments in <see cref="ArgumentsVariable"/>.
+/// </summary>
+internal static partial class ProcessTitle
+{
+    public const string ArgumentsVariable = "DRAM_ARGS";
+
+    [LibraryImport("libc", EntryPoint = "execv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int ExecV(string path, nint[] argv);
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>The arguments this process was really given: from <see cref="ArgumentsVariable"/> after a re-exec, else argv.</summary>
+    public static string[] Arguments(string[] argv)
+    {
+        var encoded = Environment.GetEnvironmentVariable(ArgumentsVariable);
+        if (string.IsNullOrEmpty(encoded))
+        {
+            return argv;
+        }
+        using var document = JsonDocument.Parse(encoded);
+        return document.RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
+    }
+
+    /// <summary>
+    /// Re-executes this process with <paramref name="title"/> as its command line, unless it already
+    /// carries it. Returns only when the title is in place or cannot be set (then nothing changes).
+    /// </summary>
+    public static void Apply(string title, string[] args)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ArgumentsVariable))
+            || Environment.GetEnvironmentVariable("DRAM_NO_PROCESS_TITLE") == "1")
+        {
+            return;
+        }
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var arg in args)
+            {
+                writer.WriteStringValue(arg);
+            }
+            writer.WriteEndArray();
+        }
+        if (SetEnv(ArgumentsVariable, Encoding.UTF8.GetString(buffer.ToArray()), 1) != 0)
+        {
+            return;
+        }
+        var titleBytes = Marshal.StringToCoTaskMemUTF8(title);
+        ExecV("/proc/self/exe", [titleBytes, 0]);
+        // Only reached when exec failed: run on with the original command line.
+        Marshal.FreeCoTaskMem(titleBytes);
+        Environment.SetEnvironmentVariable(ArgumentsVariable, null);
+        SetEnv(ArgumentsVariable, "", 1);
+    }
+}
