@@ -26,21 +26,78 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private readonly EnvironKeys _keys = runtime.Keys;
     private readonly byte[] _scriptName = System.Text.Encoding.Latin1.GetBytes(runtime.Options.ScriptName);
     private readonly Dictionary<string, nint> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ForwardedTrust _trust = runtime.Options.Forwarded;
+
+    /// <summary>The scheme a trusted proxy says the client used, from the headers Gunicorn's secure_scheme_headers default names.</summary>
+    private static string? ForwardedScheme(IHeaderDictionary headers)
+    {
+        if (headers.TryGetValue("X-Forwarded-Proto", out var proto) && proto.Count > 0)
+        {
+            var last = proto[^1]!.Split(',')[^1].Trim();
+            return last.Equals("https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
+        }
+        if (headers.TryGetValue("X-Forwarded-Ssl", out var ssl) && ssl.Count > 0)
+        {
+            return ssl[^1]!.Trim().Equals("on", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
+        }
+        if (headers.TryGetValue("X-Forwarded-Protocol", out var protocol) && protocol.Count > 0)
+        {
+            return protocol[^1]!.Trim().Equals("ssl", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The client address from X-Forwarded-For: the rightmost entry that is not itself a trusted
+    /// proxy (entries left of it could have been written by the client).
+    /// </summary>
+    private string? ForwardedClient(IHeaderDictionary headers)
+    {
+        if (!headers.TryGetValue("X-Forwarded-For", out var values) || values.Count == 0)
+        {
+            return null;
+        }
+        var entries = string.Join(',', (IEnumerable<string?>)values).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = entries.Length - 1; i >= 0; i--)
+        {
+            if (!IPAddress.TryParse(entries[i], out var address))
+            {
+                return null;
+            }
+            if (i == 0 || !_trust.Trusts(address))
+            {
+                return address.ToString();
+            }
+        }
+        return null;
+    }
 
     /// <summary>A new environ dict (new reference); the GIL is held.</summary>
     public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
     {
-        var env = Py.Check(CApi.PyDict_Copy(request.Scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
+        var connection = features.Get<IHttpConnectionFeature>();
+        var headers = request.Headers;
+        var scheme = request.Scheme;
+        string? forwardedFor = null;
+        if (_trust.Trusts(connection?.RemoteIpAddress))
+        {
+            scheme = ForwardedScheme(headers) ?? scheme;
+            forwardedFor = ForwardedClient(headers);
+        }
+        var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
         {
             Set(env, _keys.RequestMethod, Method(request.Method));
             SetTarget(env, request.RawTarget);
             Set(env, _keys.ServerProtocol, Protocol(request.Protocol));
             Py.SetItem(env, _keys.WsgiInput, input);
-            SetHeaders(env, request.Headers);
-            var connection = features.Get<IHttpConnectionFeature>();
-            SetServer(env, request.Headers.Host, request.Scheme, connection);
+            SetHeaders(env, headers);
+            SetServer(env, headers.Host, scheme, connection);
             SetRemote(env, connection);
+            if (forwardedFor is not null)
+            {
+                Set(env, _keys.RemoteAddr, Py.NewString(forwardedFor));
+            }
             return env;
         }
         catch

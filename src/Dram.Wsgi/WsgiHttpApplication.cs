@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Dram.Wsgi;
 
 /// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
-public sealed class WsgiHttpApplication(WsgiThreadPool pool) : IHttpApplication<PendingRequest>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null) : IHttpApplication<PendingRequest>
 {
     private long _served;
 
@@ -29,6 +29,10 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool) : IHttpApplication<
 
     public Task ProcessRequestAsync(PendingRequest context)
     {
+        if (shortcut?.TryHandle(context.Features) is { } handled)
+        {
+            return handled;
+        }
         pool.Enqueue(context);
         var completion = context.Completion;
         return completion.IsCompletedSuccessfully ? Task.CompletedTask : completion.AsTask();

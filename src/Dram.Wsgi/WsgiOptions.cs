@@ -13,4 +13,7 @@ public sealed class WsgiOptions
     public string ScriptName { get; init; } = "";
 
     public string ServerSoftware { get; init; } = "dram";
+
+    /// <summary>Proxies allowed to set the client address and scheme through X-Forwarded-* headers.</summary>
+    public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.Nobody;
 }

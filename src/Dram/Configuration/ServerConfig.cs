@@ -24,6 +24,8 @@ public sealed class ServerConfig
     public required int MaxWorkerLifetime { get; init; }
     public required int Backlog { get; init; }
     public string? Pidfile { get; init; }
+    public required IReadOnlyList<StaticMapping> StaticMaps { get; init; }
+    public required Dram.Wsgi.ForwardedTrust Forwarded { get; init; }
 
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
@@ -88,8 +90,23 @@ public sealed class ServerConfig
             MaxWorkerLifetime = Int(line, Settings.MaxWorkerLifetime),
             Backlog = Int(line, Settings.Backlog),
             Pidfile = line.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
+            StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
+            Forwarded = ParseForwarded(line),
             Unsupported = unsupported,
         };
+    }
+
+    private static Dram.Wsgi.ForwardedTrust ParseForwarded(CommandLine line)
+    {
+        var text = line.Get(Settings.ForwardedAllowIps) ?? System.Environment.GetEnvironmentVariable("FORWARDED_ALLOW_IPS") ?? Settings.ForwardedAllowIps.Default!;
+        try
+        {
+            return Dram.Wsgi.ForwardedTrust.Parse(text, trustUnixSockets: true);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"forwarded-allow-ips {text}: {e.Message}");
+        }
     }
 
     private static int Int(CommandLine line, Setting setting) =>

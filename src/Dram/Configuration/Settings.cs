@@ -64,6 +64,24 @@ public static class Settings
         "Worker processes, each with its own interpreter and --threads Python threads. Default: $WEB_CONCURRENCY or 1.",
         v => int.Parse(v) is >= 1 and <= 512 ? null : "must be between 1 and 512");
 
+    public static readonly Setting StaticMap = new("static_map", ["--static-map"], SettingKind.Repeated, "PREFIX=DIR", null,
+        "Serve the files of DIR under the URL PREFIX from Kestrel, without Python (e.g. /static=staticfiles). Repeat for more.");
+
+    public static readonly Setting ForwardedAllowIps = new("forwarded_allow_ips", ["--forwarded-allow-ips"], SettingKind.Text, "IPS", "127.0.0.1,::1",
+        "Proxies (IPs, CIDRs, or *) whose X-Forwarded-For/-Proto set REMOTE_ADDR and wsgi.url_scheme; unix-socket peers are trusted too. Default: $FORWARDED_ALLOW_IPS or 127.0.0.1,::1.",
+        v =>
+        {
+            try
+            {
+                Dram.Wsgi.ForwardedTrust.Parse(v, true);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
 
@@ -73,6 +91,7 @@ public static class Settings
     public static readonly IReadOnlyList<Setting> All =
     [
         Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
-        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, LogLevel, Version, Help,
+        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, StaticMap, ForwardedAllowIps,
+        LogLevel, Version, Help,
     ];
 }

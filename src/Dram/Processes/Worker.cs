@@ -40,6 +40,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             {
                 Threads = config.Threads,
                 MultiProcess = config.Workers > 1,
+                Forwarded = config.Forwarded,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
             }, errorLog.WriteRaw);
@@ -79,7 +80,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
 
         pool.Start();
-        var application = new WsgiHttpApplication(pool);
+        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
+        var application = new WsgiHttpApplication(pool, staticFiles);
         await using var host = new KestrelHost(config, descriptors, loggerFactory);
         await host.StartAsync(application, config.Binds);
         control.Send("ACCEPTING");
