@@ -37,7 +37,10 @@ public sealed partial class Arbiter
     private readonly List<WorkerProcess> _workers = [];
     private readonly string _controlDirectory;
     private readonly string _controlPath;
+    private readonly IReadOnlyList<(int Descriptor, string Name)> _systemdSockets = SystemdSockets.Take();
+    private readonly SystemdNotifier _systemd = new();
     private ListeningSockets? _sockets;
+    private bool _reloading;
     private int _target;
     private int _nextId = 1;
     private int _generation;
@@ -219,6 +222,7 @@ public sealed partial class Arbiter
                 ServerLog.Signal(_log, "ttin");
                 _target++;
                 ServerLog.WorkerCount(_log, _target);
+                _systemd.Status(Status());
                 Spawn(replaces: null);
                 return null;
             case PosixSignal.SIGTTOU:
@@ -227,6 +231,7 @@ public sealed partial class Arbiter
                 {
                     _target--;
                     ServerLog.WorkerCount(_log, _target);
+                    _systemd.Status(Status());
                     var oldest = _workers.Where(w => w.CountsTowardTarget).OrderBy(w => w.Started).FirstOrDefault();
                     if (oldest is not null)
                     {
@@ -256,7 +261,9 @@ public sealed partial class Arbiter
                 {
                     try
                     {
-                        _sockets = new ListeningSockets(_config.Binds, _config.Backlog);
+                        _sockets = _systemdSockets.Count > 0
+                            ? ListeningSockets.FromSystemd(_systemdSockets)
+                            : new ListeningSockets(_config.Binds, _config.Backlog);
                     }
                     catch (BindException e)
                     {
@@ -264,9 +271,9 @@ public sealed partial class Arbiter
                         KillAll(SigKill);
                         return Program.ExitBind;
                     }
-                    foreach (var bind in _config.Binds)
+                    foreach (var display in _sockets.Displays)
                     {
-                        ServerLog.Listening(_log, bind.Display, Environment.ProcessId);
+                        ServerLog.Listening(_log, display, Environment.ProcessId);
                     }
                 }
                 try
@@ -280,10 +287,19 @@ public sealed partial class Arbiter
                 return null;
             case "ACCEPTING":
                 worker.Accepting = true;
-                _everAccepted = true;
+                if (!_everAccepted)
+                {
+                    _everAccepted = true;
+                    _systemd.Ready(Status());
+                }
                 if (worker.Replaces is { Exited: false } old)
                 {
                     Retire(old, SigTerm);
+                }
+                if (_reloading && _workers.Where(w => w.Generation == _generation && !w.Exited).All(w => w.Accepting))
+                {
+                    _reloading = false;
+                    _systemd.Ready(Status());
                 }
                 return null;
             case "HEARTBEAT":
@@ -339,6 +355,11 @@ public sealed partial class Arbiter
                 // A reload whose new code does not import: keep serving the code that works.
                 kept.ReplacedBy = null;
                 ServerLog.ReloadFailed(_log, reason);
+                if (_reloading)
+                {
+                    _reloading = false;
+                    _systemd.Ready(Status() + " (reload failed: previous code still serving)");
+                }
                 return null;
             }
         }
@@ -360,6 +381,10 @@ public sealed partial class Arbiter
     private int? OnTick()
     {
         var now = DateTime.UtcNow;
+        if (_everAccepted)
+        {
+            _systemd.KeepAlive();
+        }
         var silentLimit = TimeSpan.FromSeconds(Math.Max(30, _config.Timeout));
         foreach (var worker in _workers.ToList())
         {
@@ -395,8 +420,13 @@ public sealed partial class Arbiter
         }
     }
 
+    private string Status() =>
+        $"Serving {_config.AppModule} on {string.Join(", ", _sockets?.Displays ?? [])} with {_target} worker(s)";
+
     private void Reload()
     {
+        _reloading = true;
+        _systemd.Reloading();
         _generation++;
         var current = _workers.Where(w => w.CountsTowardTarget).ToList();
         ServerLog.Reloading(_log, current.Count);
@@ -414,6 +444,7 @@ public sealed partial class Arbiter
 
     private async Task<int> StopAsync(bool graceful)
     {
+        _systemd.Stopping();
         if (graceful)
         {
             ServerLog.ShuttingDown(_log, _config.GracefulTimeout);

@@ -16,6 +16,7 @@ internal sealed class ListeningSockets : IDisposable
     public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog)
     {
         Binds = binds;
+        Displays = binds.Select(b => b.Display).ToList();
         try
         {
             foreach (var bind in binds)
@@ -30,7 +31,23 @@ internal sealed class ListeningSockets : IDisposable
         }
     }
 
+    private ListeningSockets(IReadOnlyList<(int Descriptor, string Name)> inherited)
+    {
+        Binds = [];
+        foreach (var (descriptor, _) in inherited)
+        {
+            _sockets.Add(new Socket(new SafeSocketHandle(descriptor, ownsHandle: true)));
+        }
+        Displays = inherited.Select(s => $"fd://{s.Descriptor} (systemd socket {s.Name})").ToList();
+    }
+
+    /// <summary>Sockets systemd bound and passed in (socket activation).</summary>
+    public static ListeningSockets FromSystemd(IReadOnlyList<(int Descriptor, string Name)> inherited) => new(inherited);
+
     public IReadOnlyList<BindAddress> Binds { get; }
+
+    /// <summary>How each listening socket is shown in the log.</summary>
+    public IReadOnlyList<string> Displays { get; private init; } = [];
 
     /// <summary>Descriptor numbers in bind order (localhost binds count twice: IPv4 and IPv6).</summary>
     public int[] Descriptors => _sockets.Select(s => (int)s.Handle).ToArray();
