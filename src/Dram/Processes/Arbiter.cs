@@ -324,7 +324,7 @@ public sealed partial class Arbiter
             return null;
         }
 
-        var reason = DescribeExit(code);
+        var reason = DescribeExit(code, loading: !worker.Accepting);
         if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad)
         {
             if (!_everAccepted)
@@ -450,7 +450,11 @@ public sealed partial class Arbiter
         }
     }
 
-    private static string DescribeExit(int code)
+    /// <summary>
+    /// Why a worker ended. Exit codes 3 and 4 mean a failed Python or app load only while the worker
+    /// was loading; once it serves, they are the app's own exit code (os._exit(3), sys.exit(4)).
+    /// </summary>
+    private static string DescribeExit(int code, bool loading)
     {
         if (code > 128)
         {
@@ -465,10 +469,10 @@ public sealed partial class Arbiter
                 _ => $"killed by signal {signal}",
             };
         }
-        return code switch
+        return (code, loading) switch
         {
-            Program.ExitAppLoad => "the app could not be loaded (exit code 4)",
-            Program.ExitPythonLoad => "Python could not be loaded (exit code 3)",
+            (Program.ExitAppLoad, true) => "the app could not be loaded (exit code 4)",
+            (Program.ExitPythonLoad, true) => "Python could not be loaded (exit code 3)",
             _ => $"exit code {code}",
         };
     }
