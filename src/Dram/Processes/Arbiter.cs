@@ -26,6 +26,9 @@ public sealed partial class Arbiter
     private const int SigQuit = 3;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long workers told to stop at once (SIGQUIT) may take before they are killed.</summary>
+    private const int ImmediateStopSeconds = 5;
+
     /// <summary>A worker that dies younger than this counts as crashing at start, and restarts back off.</summary>
     private static readonly TimeSpan QuickCrash = TimeSpan.FromSeconds(10);
 
@@ -421,7 +424,8 @@ public sealed partial class Arbiter
         {
             Retire(worker, graceful ? SigTerm : SigQuit);
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(graceful ? _config.GracefulTimeout + 5 : 5);
+        var allowed = graceful ? _config.GracefulTimeout : ImmediateStopSeconds;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(allowed + (graceful ? 5 : 0));
         while (_workers.Any(w => !w.Exited) && DateTime.UtcNow < deadline)
         {
             var wait = _events.Reader.ReadAsync().AsTask();
@@ -432,7 +436,7 @@ public sealed partial class Arbiter
         }
         foreach (var worker in _workers.Where(w => !w.Exited).ToList())
         {
-            ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, _config.GracefulTimeout);
+            ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, allowed);
             Kill(worker.Pid, SigKill);
             worker.Process.WaitForExit(5000);
         }
