@@ -34,7 +34,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             var replacement = (await ProcessTable.WaitForChildCountAsync(dram.Pid, 2, TimeSpan.FromSeconds(5))).Single(p => p != survivor);
             Assert.NotEqual(victim, replacement);
             Assert.True(await WorkerProbe.WaitUntilAnsweringAsync(dram.Port, [replacement], Boot), dram.Output);
-            var firstAnswer = DateTime.UtcNow;
+            var replacementAnswering = DateTime.UtcNow;
             var answering = clock.Elapsed;
             Assert.True(await load.WaitForMoreAsync(500, TimeSpan.FromSeconds(30)));
 
@@ -46,8 +46,8 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             // The replacement was started at once (the master's reaction, not the new worker's boot time).
             Assert.True(bootLogged < TimeSpan.FromSeconds(3), $"replacement started {bootLogged.TotalMilliseconds:0} ms after the kill");
             // The survivor kept answering while the replacement booted, and after it.
-            Assert.Contains(summary.Outcomes, o => o.Pid == survivor && o.Succeeded && o.Sent > killedAt && o.Ended < firstAnswer);
-            Assert.Contains(summary.Outcomes, o => o.Pid == survivor && o.Succeeded && o.Sent > firstAnswer);
+            Assert.Contains(summary.Outcomes, o => o.Pid == survivor && o.Succeeded && o.Sent > killedAt && o.Ended < replacementAnswering);
+            Assert.Contains(summary.Outcomes, o => o.Pid == survivor && o.Succeeded && o.Sent > replacementAnswering);
             Assert.DoesNotContain(summary.Outcomes, o => o.Pid == victim && o.Sent > killedAt + TimeSpan.FromSeconds(1));
             // Only requests in flight in the killed worker may fail: at most one per client loop, none before the kill.
             Assert.All(summary.Failures, f => Assert.True(f.Ended >= killedAt, $"failure before the kill: {f}"));
