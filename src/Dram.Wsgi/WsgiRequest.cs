@@ -631,7 +631,8 @@ internal sealed unsafe class WsgiRequest
 
     private void Finish()
     {
-        if (_aborted || _clientGone)
+        // A timed-out request was answered by the watchdog; its unwinding was reported already.
+        if (_aborted || _clientGone || Released)
         {
             return;
         }

@@ -87,14 +87,18 @@ public sealed class WsgiThreadPool
         _available.Release();
     }
 
-    /// <summary>Lets the threads finish what they hold and exit.</summary>
-    public void Stop()
+    /// <summary>
+    /// Tells the threads to exit once they finish what they hold, waiting up to
+    /// <paramref name="wait"/> for each (zero for an immediate stop: a thread stuck in a request is
+    /// left behind, and ends with the process).
+    /// </summary>
+    public void Stop(TimeSpan wait)
     {
         _stopping = true;
         _available.Release(_threads.Length);
         foreach (var thread in _threads)
         {
-            thread.Join(TimeSpan.FromSeconds(5));
+            thread.Join(wait);
         }
     }
 

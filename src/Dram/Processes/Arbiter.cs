@@ -26,6 +26,9 @@ public sealed partial class Arbiter
     private const int SigQuit = 3;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long workers told to stop at once (SIGQUIT) may take before they are killed.</summary>
+    private const int ImmediateStopSeconds = 5;
+
     /// <summary>A worker that dies younger than this counts as crashing at start, and restarts back off.</summary>
     private static readonly TimeSpan QuickCrash = TimeSpan.FromSeconds(10);
 
@@ -341,7 +344,7 @@ public sealed partial class Arbiter
             return null;
         }
 
-        var reason = DescribeExit(code);
+        var reason = DescribeExit(code, loading: !worker.Accepting);
         if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad)
         {
             if (!_everAccepted)
@@ -453,7 +456,8 @@ public sealed partial class Arbiter
         {
             Retire(worker, graceful ? SigTerm : SigQuit);
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(graceful ? _config.GracefulTimeout + 5 : 5);
+        var allowed = graceful ? _config.GracefulTimeout : ImmediateStopSeconds;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(allowed + (graceful ? 5 : 0));
         while (_workers.Any(w => !w.Exited) && DateTime.UtcNow < deadline)
         {
             var wait = _events.Reader.ReadAsync().AsTask();
@@ -464,7 +468,7 @@ public sealed partial class Arbiter
         }
         foreach (var worker in _workers.Where(w => !w.Exited).ToList())
         {
-            ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, _config.GracefulTimeout);
+            ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, allowed);
             Kill(worker.Pid, SigKill);
             worker.Process.WaitForExit(5000);
         }
@@ -482,7 +486,11 @@ public sealed partial class Arbiter
         }
     }
 
-    private static string DescribeExit(int code)
+    /// <summary>
+    /// Why a worker ended. Exit codes 3 and 4 mean a failed Python or app load only while the worker
+    /// was loading; once it serves, they are the app's own exit code (os._exit(3), sys.exit(4)).
+    /// </summary>
+    private static string DescribeExit(int code, bool loading)
     {
         if (code > 128)
         {
@@ -497,10 +505,10 @@ public sealed partial class Arbiter
                 _ => $"killed by signal {signal}",
             };
         }
-        return code switch
+        return (code, loading) switch
         {
-            Program.ExitAppLoad => "the app could not be loaded (exit code 4)",
-            Program.ExitPythonLoad => "Python could not be loaded (exit code 3)",
+            (Program.ExitAppLoad, true) => "the app could not be loaded (exit code 4)",
+            (Program.ExitPythonLoad, true) => "Python could not be loaded (exit code 3)",
             _ => $"exit code {code}",
         };
     }

@@ -94,7 +94,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         await host.StopAsync(grace);
-        pool.Stop();
+        pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
         RunAtExit();
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;

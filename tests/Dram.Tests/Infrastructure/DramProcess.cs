@@ -156,6 +156,33 @@ public sealed partial class DramProcess : IAsyncDisposable
         return false;
     }
 
+    /// <summary>How many times <paramref name="text"/> occurs in the output so far.</summary>
+    public int CountInOutput(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Waits until <paramref name="text"/> occurs at least <paramref name="count"/> times in the output.</summary>
+    public async Task<bool> WaitForOutputCountAsync(string text, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (CountInOutput(text) < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
@@ -163,8 +190,37 @@ public sealed partial class DramProcess : IAsyncDisposable
     public const int SigKill = 9;
     public const int SigQuit = 3;
     public const int SigInt = 2;
+    public const int SigHup = 1;
+    public const int SigTtin = 21;
+    public const int SigTtou = 22;
 
+    /// <summary>Sends <paramref name="signal"/> to the master.</summary>
     public void Signal(int signal) => Kill(_process.Id, signal);
+
+    /// <summary>Sends <paramref name="signal"/> to any process, such as one of the master's workers.</summary>
+    public static void SignalProcess(int pid, int signal)
+    {
+        if (Kill(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Waits for the process to exit on its own (sending nothing); its exit code, or null on timeout.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
 
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
