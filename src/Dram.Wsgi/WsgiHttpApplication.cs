@@ -8,6 +8,15 @@ namespace Dram.Wsgi;
 public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null) : IHttpApplication<PendingRequest>
 {
     private long _served;
+    private long _limit = long.MaxValue;
+    private Action? _limitReached;
+
+    /// <summary>Calls <paramref name="reached"/> (on the thread pool) as the <paramref name="limit"/>th request ends.</summary>
+    public void OnRequestLimit(long limit, Action reached)
+    {
+        _limitReached = reached;
+        _limit = limit;
+    }
 
     /// <summary>Requests answered so far (for --max-requests).</summary>
     public long Served => Interlocked.Read(ref _served);
@@ -41,6 +50,9 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     public void DisposeContext(PendingRequest context, Exception? exception)
     {
         context.Unbind();
-        Interlocked.Increment(ref _served);
+        if (Interlocked.Increment(ref _served) == _limit)
+        {
+            ThreadPool.QueueUserWorkItem(static reached => reached(), _limitReached!, preferLocal: false);
+        }
     }
 }

@@ -31,6 +31,12 @@ internal sealed class WorkerHeartbeat : IDisposable
         _log = log;
         _workerId = identity.Id;
         _maxRequests = config.MaxRequests <= 0 ? 0 : config.MaxRequests + (config.MaxRequestsJitter > 0 ? Random.Shared.Next(0, config.MaxRequestsJitter + 1) : 0);
+        if (_maxRequests > 0)
+        {
+            // Asked as the limit is reached rather than at the next beat, so a busy worker does not
+            // overshoot its limit by a second's worth of requests.
+            application.OnRequestLimit(_maxRequests, () => AskForReplacement($"max-requests ({application.Served} served, limit {_maxRequests})"));
+        }
         _timer = new Timer(_ => Beat(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
     }
 
