@@ -520,6 +520,14 @@ internal sealed unsafe class WsgiRequest
         {
             WsgiLog.BodyTooShort(_log, _request.Method, _request.Path, _written, _contentLength);
             Abort();
+            return;
+        }
+        if (_bodyAllowed && _written > 0)
+        {
+            // Kestrel pushes out what is still buffered when a response ends only if nothing was
+            // flushed since the headers: a list body longer than one write slice would otherwise
+            // leave its tail in the pipe until the keep-alive connection closes.
+            Flush();
         }
     }
 
