@@ -555,6 +555,13 @@ internal sealed unsafe class WsgiRequest
 
     private void SendError(int status)
     {
+        if (_features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+        {
+            // The client left (a body read found the connection closed): there is no one to answer,
+            // and Kestrel's output is already closed.
+            ClientWentAway();
+            return;
+        }
         _headers.Clear();
         _started = true;
         _status = status;
