@@ -122,6 +122,18 @@ public sealed class RequestFramingTests(InputProbeServer server) : IClassFixture
         Assert.DoesNotContain("[CRITICAL]", dram.Output);
     }
 
+    [Fact]
+    public async Task ClientStallingMidBodyGets408()
+    {
+        // The client keeps the connection open but stops sending: the app's read fails once the
+        // body falls below Kestrel's minimum data rate, and the client is told with 408.
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync("POST /stall?read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
+        var response = await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(408, response.StatusCode);
+        Assert.True(await connection.IsClosedByServerAsync(ResponseTimeout));
+    }
+
     private static async Task AssertStillServesAsync(DramProcess dram)
     {
         var report = await InputReport.FetchAsync(dram.Port, "POST /after?read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nnext");
