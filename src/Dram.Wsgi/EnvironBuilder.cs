@@ -249,6 +249,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         {
             if (connection?.LocalIpAddress is { } local)
             {
+                if (local.IsIPv4MappedToIPv6)
+                {
+                    // An IPv4 client of a dual-stack listener: the server's address, like REMOTE_ADDR, is plain IPv4.
+                    local = local.MapToIPv4();
+                }
                 Set(env, _keys.ServerName, Py.NewString(local.ToString()));
                 Set(env, _keys.ServerPort, Py.NewString(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
