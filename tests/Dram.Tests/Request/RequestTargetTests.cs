@@ -1,3 +1,4 @@
+using System.Text;
 using Dram.Tests.Infrastructure;
 
 namespace Dram.Tests.Request;
@@ -97,5 +98,38 @@ public sealed class RequestTargetTests(EnvironProbeServer server) : IClassFixtur
         Assert.Equal("q=%20", environ.Str("QUERY_STRING"));
         Assert.Equal("http://example.com/x/caf%C3%A9?q=%20", environ.Str("RAW_URI"));
         Assert.Equal("", environ.Str("SCRIPT_NAME"));
+    }
+
+    [Theory]
+    [InlineData("/a/../b", "/a/../b")]
+    [InlineData("/a/%2e%2e/b", "/a/../b")]
+    [InlineData("/./x", "/./x")]
+    [InlineData("//double//slash", "//double//slash")]
+    public async Task PathIsNotNormalised(string target, string pathInfo)
+    {
+        // Dot segments and repeated slashes reach the app as sent (decoded only): resolving them is
+        // the app's or framework's business, as with other WSGI servers.
+        var environ = await GetAsync(target);
+        Assert.Equal(pathInfo, environ.Str("PATH_INFO"));
+        Assert.Equal(target, environ.Str("RAW_URI"));
+    }
+
+    [Theory]
+    [InlineData("/caf\u00c3\u00a9")]
+    [InlineData("/q?x=\u00e9")]
+    public async Task RawNonAsciiBytesInTheTargetAreRejected(string target)
+    {
+        // A request target is ASCII (RFC 9112); non-ASCII must be percent-encoded. The bytes are sent as they are.
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync(Encoding.Latin1.GetBytes($"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        var response = await connection.ReadResponseAsync();
+        Assert.Equal(400, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task EncodedNulInThePathIsRejected()
+    {
+        var response = await RawHttpConnection.ExchangeAsync(server.Port, "GET /a%00b HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        Assert.Equal(400, response.StatusCode);
     }
 }
