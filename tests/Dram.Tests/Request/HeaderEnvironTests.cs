@@ -104,6 +104,40 @@ public sealed class HeaderEnvironTests(EnvironProbeServer server) : IClassFixtur
         Assert.Equal("", environ.Str("HTTP_X_EMPTY"));
     }
 
+    [Fact]
+    public async Task NinetyHeadersInOneRequestAllArrive()
+    {
+        var headers = string.Concat(Enumerable.Range(0, 90).Select(i => $"X-Many-{i}: value-{i}\r\n"));
+        var environ = await GetWithHeadersAsync(headers);
+        for (var i = 0; i < 90; i++)
+        {
+            Assert.Equal($"value-{i}", environ.Str($"HTTP_X_MANY_{i}"));
+        }
+    }
+
+    [Fact]
+    public async Task HeadersKeepArrivingAfterManyDistinctNamesHaveBeenSeen()
+    {
+        // Environ keys of header names are cached up to a limit; names past it are made per
+        // request. Both kinds must give the same environ, request after request.
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        for (var round = 0; round < 8; round++)
+        {
+            var names = Enumerable.Range(0, 90).Select(i => $"X-Seen-{round}-{i}").ToList();
+            await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\n" + string.Concat(names.Select(n => $"{n}: {n}\r\n")) + "\r\n");
+            var environ = EnvironReport.From(await connection.ReadResponseAsync());
+            foreach (var name in names)
+            {
+                Assert.Equal(name, environ.Str("HTTP_" + name.ToUpperInvariant().Replace('-', '_')));
+            }
+        }
+        await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\nX-Seen-0-0: again\r\nX-Seen-7-89: again\r\n\r\n");
+        var last = EnvironReport.From(await connection.ReadResponseAsync());
+        Assert.Equal("again", last.Str("HTTP_X_SEEN_0_0"));
+        Assert.Equal("again", last.Str("HTTP_X_SEEN_7_89"));
+        Assert.False(last.Has("HTTP_X_SEEN_3_3"), last.Json);
+    }
+
     private async Task<EnvironReport> SendBytesAsync(byte[] request)
     {
         using var connection = await RawHttpConnection.OpenAsync(server.Port);
