@@ -56,4 +56,11 @@ public sealed class ServerAddressTests(EnvironProbeServer server) : IClassFixtur
         Assert.Equal("127.0.0.1", environ.Str("REMOTE_ADDR"));
         Assert.Equal(local.Port.ToString(CultureInfo.InvariantCulture), environ.Str("REMOTE_PORT"));
     }
+
+    [Fact]
+    public async Task Http11WithoutHostIsRejected()
+    {
+        var response = await RawHttpConnection.ExchangeAsync(server.Port, "GET / HTTP/1.1\r\n\r\n");
+        Assert.Equal(400, response.StatusCode);
+    }
 }
