@@ -86,6 +86,29 @@ public sealed class RequestFramingTests(InputProbeServer server) : IClassFixture
         Assert.Equal("/second", second.Path);
     }
 
+    [Theory]
+    [InlineData("Content-Length: abc\r\n")]
+    [InlineData("Content-Length: -1\r\n")]
+    [InlineData("Content-Length: 3\r\nContent-Length: 4\r\n")]
+    [InlineData("Content-Length: 3\r\nContent-Length: 3\r\n")]
+    public async Task UnusableContentLengthIsRejectedBeforeTheApp(string headers)
+    {
+        // A body whose length is unclear cannot be framed safely (request smuggling): 400, connection closed.
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync($"POST /?read HTTP/1.1\r\nHost: localhost\r\n{headers}\r\nabcd");
+        var response = await connection.ReadResponseAsync(timeout: ResponseTimeout);
+        Assert.Equal(400, response.StatusCode);
+        Assert.True(await connection.IsClosedByServerAsync(ResponseTimeout));
+    }
+
+    [Fact]
+    public async Task Http10RequestBodyIsReadByContentLength()
+    {
+        var report = await InputReport.FetchAsync(server.Port, "POST /old?read,read HTTP/1.0\r\nContent-Length: 4\r\n\r\nold!");
+        Assert.Equal("old!", report.Bytes(0));
+        Assert.Equal("", report.Bytes(1));
+    }
+
     [Fact]
     public async Task ClientClosingMidBodyEndsTheRequestWithoutAnInternalError()
     {
