@@ -164,6 +164,19 @@ public sealed class ValidatedAppTests
         Assert.Contains($"second of lines {marker}", dram.Output);
     }
 
+    [Fact]
+    public async Task ValidatorComplaintsBecomeA500AndATraceback()
+    {
+        // The control for every test above: the validator is live, and what it finds is visible.
+        // An extension method is legal HTTP, but the validator warns about it, and warnings are errors here.
+        await using var dram = await DramProcess.StartAsync("validated_request:environ_probe_app");
+        var response = await RawHttpConnection.ExchangeAsync(dram.Port, "PROPFIND / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        Assert.Equal(500, response.StatusCode);
+        await dram.StopAsync();
+        Assert.Contains("Traceback", dram.Output);
+        Assert.Contains("WSGIWarning: Unknown REQUEST_METHOD: 'PROPFIND'", dram.Output);
+    }
+
     /// <summary>Stops dram (so every line it wrote has been read) and checks the log holds no validator complaint.</summary>
     private static async Task AssertNoComplaintsAsync(DramProcess dram)
     {
