@@ -24,9 +24,6 @@ public sealed class InputReport
     public static async Task<InputReport> FetchAsync(int port, string request) =>
         From(await RawHttpConnection.ExchangeAsync(port, request));
 
-    /// <summary>The calls as the app ran them, in order.</summary>
-    public IReadOnlyList<string> Calls => Results.Select(r => r[0].GetString()!).ToList();
-
     /// <summary>The bytes the call at <paramref name="index"/> returned, one char per byte.</summary>
     public string Bytes(int index)
     {

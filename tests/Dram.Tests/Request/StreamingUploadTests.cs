@@ -7,7 +7,7 @@ namespace Dram.Tests.Request;
 /// Uploads stream through wsgi.input: an app reading a body far larger than memory it should use,
 /// in fixed pieces, gets every byte in order while dram's resident memory stays small.
 /// </summary>
-public sealed class StreamingUploadTests(ITestOutputHelper output)
+public sealed class StreamingUploadTests(UploadCountServer server, ITestOutputHelper output) : IClassFixture<UploadCountServer>
 {
     private const long OneGiB = 1L << 30;
     private const long MemoryBound = 300L * 1024 * 1024;
@@ -16,9 +16,8 @@ public sealed class StreamingUploadTests(ITestOutputHelper output)
     [Fact]
     public async Task OneGigabyteUploadIsStreamedNotBuffered()
     {
-        await using var dram = await DramProcess.StartAsync("upload_count:application");
-        using var connection = await RawHttpConnection.OpenAsync(dram.Port);
-        await using var memory = ResidentMemory.Watch(dram.Pid);
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await using var memory = ResidentMemory.Watch(server.Dram.Pid);
 
         await connection.SendAsync($"POST /upload?65536 HTTP/1.1\r\nHost: localhost\r\nContent-Length: {OneGiB}\r\n\r\n");
         await UploadPattern.SendPlainAsync(connection, OneGiB);
@@ -38,9 +37,8 @@ public sealed class StreamingUploadTests(ITestOutputHelper output)
     public async Task LargeChunkedUploadIsStreamedNotBuffered()
     {
         const long total = 256L * 1024 * 1024;
-        await using var dram = await DramProcess.StartAsync("upload_count:application");
-        using var connection = await RawHttpConnection.OpenAsync(dram.Port);
-        await using var memory = ResidentMemory.Watch(dram.Pid);
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await using var memory = ResidentMemory.Watch(server.Dram.Pid);
 
         await connection.SendAsync("POST /upload?65536 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
         await UploadPattern.SendChunkedAsync(connection, total);
@@ -61,8 +59,7 @@ public sealed class StreamingUploadTests(ITestOutputHelper output)
     public async Task EveryReadOfAFixedSizeGetsExactlyThatSize(int piece, int total)
     {
         // reads == total / piece and largest == piece means no read came back short before the end.
-        await using var dram = await DramProcess.StartAsync("upload_count:application");
-        using var connection = await RawHttpConnection.OpenAsync(dram.Port);
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
         await connection.SendAsync($"POST /upload?{piece} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {total}\r\n\r\n");
         await UploadPattern.SendPlainAsync(connection, total);
         var count = UploadPattern.Parse(await connection.ReadResponseAsync(timeout: UploadTimeout));
