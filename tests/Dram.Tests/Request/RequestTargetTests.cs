@@ -101,6 +101,20 @@ public sealed class RequestTargetTests(EnvironProbeServer server) : IClassFixtur
     }
 
     [Theory]
+    [InlineData("http://example.com", "/", "")]
+    [InlineData("http://example.com?x=1", "/", "x=1")]
+    [InlineData("http://example.com/?x=1", "/", "x=1")]
+    [InlineData("http://example.com:80/p?x=/y", "/p", "x=/y")]
+    public async Task AbsoluteFormTargetWithEmptyPathIsTheRoot(string target, string pathInfo, string query)
+    {
+        // An empty path in an http URI means "/" (RFC 9110 4.2.3), and the query follows the authority directly.
+        var environ = await EnvironReport.FetchAsync(server.Port, $"GET {target} HTTP/1.1\r\nHost: {new Uri(target).Authority}\r\n\r\n");
+        Assert.Equal(pathInfo, environ.Str("PATH_INFO"));
+        Assert.Equal(query, environ.Str("QUERY_STRING"));
+        Assert.Equal(target, environ.Str("RAW_URI"));
+    }
+
+    [Theory]
     [InlineData("/a/../b", "/a/../b")]
     [InlineData("/a/%2e%2e/b", "/a/../b")]
     [InlineData("/./x", "/./x")]
