@@ -63,4 +63,24 @@ public sealed class ServerAddressTests(EnvironProbeServer server) : IClassFixtur
         var response = await RawHttpConnection.ExchangeAsync(server.Port, "GET / HTTP/1.1\r\n\r\n");
         Assert.Equal(400, response.StatusCode);
     }
+
+    [Fact]
+    public async Task EmptyHostHeaderFallsBackToTheListeningAddressAndPort()
+    {
+        var environ = await EnvironReport.FetchAsync(server.Port, "GET / HTTP/1.1\r\nHost:\r\n\r\n");
+        Assert.Equal("127.0.0.1", environ.Str("SERVER_NAME"));
+        Assert.Equal(server.Port.ToString(CultureInfo.InvariantCulture), environ.Str("SERVER_PORT"));
+    }
+
+    [Theory]
+    [InlineData("example.com:")]
+    [InlineData("example.com:abc")]
+    [InlineData("[::1]:")]
+    [InlineData("user@example.com")]
+    public async Task HostThatCannotGiveAServerNameAndPortIsRejected(string host)
+    {
+        // Rejected before the app runs, so SERVER_PORT is never empty or made of letters.
+        var response = await RawHttpConnection.ExchangeAsync(server.Port, $"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        Assert.Equal(400, response.StatusCode);
+    }
 }
