@@ -8,6 +8,7 @@ from wsgiref.validate import WSGIWarning, validator
 
 import environ_probe
 import errors_writer
+import input_keeper
 import input_probe
 import upload_count
 
@@ -17,3 +18,4 @@ environ_probe_app = validator(environ_probe.application)
 input_probe_app = validator(input_probe.application)
 upload_count_app = validator(upload_count.application)
 errors_writer_app = validator(errors_writer.application)
+input_keeper_app = validator(input_keeper.application)

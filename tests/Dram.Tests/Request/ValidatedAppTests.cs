@@ -154,6 +154,20 @@ public sealed class ValidatedAppTests
     }
 
     [Fact]
+    public async Task InputKeptPastItsRequestPassesTheValidator()
+    {
+        await using var dram = await DramProcess.StartAsync("validated_request:input_keeper_app");
+        using (var connection = await RawHttpConnection.OpenAsync(dram.Port))
+        {
+            await connection.SendAsync("POST /keep HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nAAAAA");
+            Assert.Equal("kept", (await connection.ReadResponseAsync(timeout: ResponseTimeout)).BodyText);
+            await connection.SendAsync("POST /use HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nBBBBB");
+            Assert.Equal("ValueError|BBBBB", (await connection.ReadResponseAsync(timeout: ResponseTimeout)).BodyText);
+        }
+        await AssertNoComplaintsAsync(dram);
+    }
+
+    [Fact]
     public async Task ErrorsStreamPassesTheValidator()
     {
         var marker = Guid.NewGuid().ToString("N");
