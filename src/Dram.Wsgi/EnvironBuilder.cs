@@ -152,19 +152,22 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     {
         Set(env, _keys.RawUri, Py.NewString(target));
         var start = 0;
+        var absolute = false;
         if (!target.StartsWith('/'))
         {
-            // Absolute form (http://host/path): the path starts at the first '/' after the authority.
+            // Absolute form (http://host/path?query): the path starts where the authority ends,
+            // at the first '/' or '?' after it; an empty path there means "/".
             var scheme = target.IndexOf("://", StringComparison.Ordinal);
             if (scheme >= 0)
             {
-                var slash = target.IndexOf('/', scheme + 3);
-                start = slash < 0 ? target.Length : slash;
+                absolute = true;
+                var authorityEnd = target.AsSpan(scheme + 3).IndexOfAny('/', '?');
+                start = authorityEnd < 0 ? target.Length : scheme + 3 + authorityEnd;
             }
         }
         var query = target.IndexOf('?', start);
         var pathEnd = query < 0 ? target.Length : query;
-        var path = target.AsSpan(start, pathEnd - start);
+        var path = absolute && pathEnd == start ? "/" : target.AsSpan(start, pathEnd - start);
 
         byte[]? rented = null;
         var decoded = path.Length <= 1024 ? stackalloc byte[path.Length] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
@@ -306,6 +309,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         {
             if (connection?.LocalIpAddress is { } local)
             {
+                if (local.IsIPv4MappedToIPv6)
+                {
+                    // An IPv4 client of a dual-stack listener: the server's address, like REMOTE_ADDR, is plain IPv4.
+                    local = local.MapToIPv4();
+                }
                 Set(env, _keys.ServerName, Py.NewString(local.ToString()));
                 Set(env, _keys.ServerPort, Py.NewString(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }

@@ -654,6 +654,14 @@ internal sealed unsafe class WsgiRequest
         {
             WsgiLog.BodyTooShort(_log, _method, _path, _written, _contentLength);
             Abort();
+            return;
+        }
+        if (_bodyAllowed && _written > 0)
+        {
+            // Kestrel pushes out what is still buffered when a response ends only if nothing was
+            // flushed since the headers: a list body longer than one write slice would otherwise
+            // leave its tail in the pipe until the keep-alive connection closes.
+            Flush();
         }
     }
 
@@ -687,6 +695,13 @@ internal sealed unsafe class WsgiRequest
 
     private void SendError(int status)
     {
+        if (_features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+        {
+            // The client left (a body read found the connection closed): there is no one to answer,
+            // and Kestrel's output is already closed.
+            ClientWentAway();
+            return;
+        }
         _headers.Clear();
         _started = true;
         _status = status;
