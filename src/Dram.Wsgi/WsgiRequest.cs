@@ -59,6 +59,7 @@ internal sealed unsafe class WsgiRequest
     private string? _reason;
     private long _contentLength;
     private long _written;
+    private bool _flushed;
 
     public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log)
     {
@@ -157,6 +158,7 @@ internal sealed unsafe class WsgiRequest
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
+        _flushed = false;
         _isHead = HttpMethods.IsHead(_method);
         Volatile.Write(ref _startedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
     }
@@ -421,6 +423,7 @@ internal sealed unsafe class WsgiRequest
 
     private bool FlushCore(bool releaseGil)
     {
+        _flushed = true;
         FlushResult result;
         try
         {
@@ -656,7 +659,7 @@ internal sealed unsafe class WsgiRequest
             Abort();
             return;
         }
-        if (_bodyAllowed && _written > 0)
+        if (_bodyAllowed && _flushed)
         {
             // Kestrel pushes out what is still buffered when a response ends only if nothing was
             // flushed since the headers: a list body longer than one write slice would otherwise
