@@ -64,6 +64,12 @@ public sealed class ErrorLog : ILoggerProvider
         }
     }
 
+    /// <summary>
+    /// SIGUSR1: reopen log files after rotation. The error log is stderr, which the process manager
+    /// (systemd, a container runtime, a shell redirect) owns, so there is nothing to reopen.
+    /// </summary>
+    public void Reopen() => Write(LogLevel.Information, "Reopening log files (the error log is stderr: nothing to reopen)");
+
     public ILogger CreateLogger(string categoryName) => new CategoryLogger(this, categoryName);
 
     public void Dispose()

@@ -244,6 +244,7 @@ public sealed partial class Arbiter
                 return null;
             default:
                 ServerLog.Signal(_log, "usr1");
+                _errorLog.Reopen();
                 foreach (var worker in _workers.Where(w => !w.Exited))
                 {
                     Kill(worker.Pid, SigUsr1);

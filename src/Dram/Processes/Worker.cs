@@ -68,6 +68,16 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
+        // reopen logs) must not stop a worker, which their default action would.
+        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            errorLog.Reopen();
+        });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
+        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
+        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
 
         // Only now, with the app loaded, does the worker ask for the sockets: a broken app never
         // makes the master bind.

@@ -1,0 +1,41 @@
+using Dram.Tests.Infrastructure;
+
+namespace Dram.Tests;
+
+/// <summary>Signals meant for the master do not stop workers that receive them too.</summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class ForwardedSignalTests
+{
+    private const int SigUsr1 = 10;
+    private const int SigHup = 1;
+    private static readonly TimeSpan Boot = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Usr1ReopensLogsAndKeepsEveryWorker()
+    {
+        await using var dram = await DramProcess.StartAsync("lifecycle:application", ["-w", "2"]);
+        var workers = await WorkerProbe.WaitForWorkersAsync(dram, 2, Boot);
+
+        dram.Signal(SigUsr1);
+
+        Assert.True(await dram.WaitForOutputCountAsync("Reopening log files", 3, TimeSpan.FromSeconds(10)), dram.Output);
+        await Task.Delay(500);
+        Assert.Equal(workers.Order(), ProcessTable.ChildrenOf(dram.Pid).Order());
+        Assert.True(await WorkerProbe.WaitUntilAnsweringAsync(dram.Port, workers, Boot));
+        Assert.DoesNotContain(" died: ", dram.Output);
+    }
+
+    [Fact]
+    public async Task HupSentToAWorkerItselfDoesNotStopIt()
+    {
+        await using var dram = await DramProcess.StartAsync("lifecycle:application", ["-w", "1"]);
+        var worker = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
+
+        DramProcess.SignalProcess(worker, SigHup);
+        await Task.Delay(1000);
+
+        Assert.True(ProcessTable.IsRunningDram(worker));
+        Assert.Equal(worker, (await WorkerProbe.AskAsync(dram.Port)).Pid);
+        Assert.DoesNotContain(" died: ", dram.Output);
+    }
+}
