@@ -111,30 +111,21 @@ public static unsafe class Py
     }
 
     /// <summary><c>str(obj)</c> as .NET text; never throws.</summary>
-    public static string Describe(nint obj)
-    {
-        var s = CApi.PyObject_Str(obj);
-        if (s == 0)
-        {
-            CApi.PyErr_Clear();
-            return "<unprintable object>";
-        }
-        var text = ToStringOrNull(s) ?? "<unprintable object>";
-        DecRef(s);
-        return text;
-    }
+    public static string Describe(nint obj) => TextOf(CApi.PyObject_Str(obj));
 
     /// <summary><c>repr(obj)</c> as .NET text; never throws.</summary>
-    public static string Repr(nint obj)
+    public static string Repr(nint obj) => TextOf(CApi.PyObject_Repr(obj));
+
+    /// <summary>The text of a new reference to a str (released here), or a placeholder if the conversion failed.</summary>
+    private static string TextOf(nint str)
     {
-        var s = CApi.PyObject_Repr(obj);
-        if (s == 0)
+        if (str == 0)
         {
             CApi.PyErr_Clear();
             return "<unprintable object>";
         }
-        var text = ToStringOrNull(s) ?? "<unprintable object>";
-        DecRef(s);
+        var text = ToStringOrNull(str) ?? "<unprintable object>";
+        DecRef(str);
         return text;
     }
 

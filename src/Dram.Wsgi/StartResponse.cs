@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Dram.Python;
-using Dram.Python.Native;
 
 namespace Dram.Wsgi;
 
@@ -11,22 +10,6 @@ internal static unsafe class StartResponse
         [], [(NativeType.SlotCall, (nint)(delegate* unmanaged<nint, nint, nint, nint>)&Call)]);
 
     [UnmanagedCallersOnly]
-    private static nint Call(nint self, nint args, nint kwargs)
-    {
-        try
-        {
-            var request = WsgiRequest.FromObject(self);
-            if (request is null)
-            {
-                Py.SetError(CApi.ExcRuntimeError, "start_response() was called after its request had finished");
-                return 0;
-            }
-            return request.StartResponse(args, kwargs);
-        }
-        catch (Exception e)
-        {
-            Py.SetError(CApi.ExcRuntimeError, $"start_response() failed in the server: {e.Message}");
-            return 0;
-        }
-    }
+    private static nint Call(nint self, nint args, nint kwargs) =>
+        RequestCallable.Invoke(self, "start_response", (args, kwargs), static (request, a) => request.StartResponse(a.args, a.kwargs));
 }

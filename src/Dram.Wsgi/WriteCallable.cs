@@ -11,27 +11,14 @@ internal static unsafe class WriteCallable
         [], [(NativeType.SlotCall, (nint)(delegate* unmanaged<nint, nint, nint, nint>)&Call)]);
 
     [UnmanagedCallersOnly]
-    private static nint Call(nint self, nint args, nint kwargs)
-    {
-        try
+    private static nint Call(nint self, nint args, nint kwargs) =>
+        RequestCallable.Invoke(self, "write", (args, kwargs), static (request, a) =>
         {
-            var request = WsgiRequest.FromObject(self);
-            if (request is null)
-            {
-                Py.SetError(CApi.ExcRuntimeError, "write() was called after its request had finished");
-                return 0;
-            }
-            if (CApi.PyTuple_Size(args) != 1 || (kwargs != 0 && CApi.PyObject_Size(kwargs) != 0))
+            if (CApi.PyTuple_Size(a.args) != 1 || (a.kwargs != 0 && CApi.PyObject_Size(a.kwargs) != 0))
             {
                 Py.SetError(CApi.ExcTypeError, "write() takes exactly one bytes argument");
                 return 0;
             }
-            return request.Write(CApi.PyTuple_GetItem(args, 0));
-        }
-        catch (Exception e)
-        {
-            Py.SetError(CApi.ExcRuntimeError, $"write() failed in the server: {e.Message}");
-            return 0;
-        }
-    }
+            return request.Write(CApi.PyTuple_GetItem(a.args, 0));
+        });
 }
