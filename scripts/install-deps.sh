@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
 if [[ "${1:-}" == "--tests" ]]; then
     # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium.
-    packages+=(curl procps openssl postgresql nginx systemd chromium)
+    packages+=(curl procps postgresql nginx systemd chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -38,8 +38,6 @@ public sealed class HostTool
 
     public static HostTool Nginx { get; } = new("nginx", "nginx", () => Existing("/usr/sbin/nginx"));
 
-    public static HostTool OpenSsl { get; } = new("openssl", "openssl", () => Existing("/usr/bin/openssl"));
-
     public static HostTool SocketActivate { get; } = new("systemd-socket-activate", "systemd", () => Existing("/usr/bin/systemd-socket-activate"));
 
     public static HostTool Chromium { get; } = new("Chromium", "chromium", () => Existing("/usr/bin/chromium"));

@@ -4,8 +4,9 @@ namespace Dram.Tests.Django;
 
 /// <summary>
 /// examples/mysite with production settings served by Dram for one test class (a class fixture):
-/// its own migrated database, collected static files mapped with --static-map, two Python
-/// threads. When a tool it needs is missing it starts nothing and <see cref="SkipReason"/> says why.
+/// its own migrated database and collected static files, two Python threads. By default Dram
+/// listens on 127.0.0.1 and maps /static with --static-map. When a tool it needs is missing it
+/// starts nothing and <see cref="SkipReason"/> says why.
 /// </summary>
 public abstract class ServedMysite : IAsyncLifetime
 {
@@ -24,10 +25,17 @@ public abstract class ServedMysite : IAsyncLifetime
     /// <summary>The app Dram serves (the stock wsgi.py unless overridden).</summary>
     protected virtual string App => DjangoSite.App;
 
+    /// <summary>Dram's arguments besides --python, --chdir and the app.</summary>
+    protected virtual IEnumerable<string> DramArgs(DjangoSite site) => ["--threads", "2", "--static-map", $"/static={site.StaticRoot}"];
+
     /// <summary>Starts the database when it is a server; returns its DATABASE_URL (null: SQLite).</summary>
     protected virtual Task<string?> StartDatabaseAsync() => Task.FromResult<string?>(null);
 
-    protected virtual ValueTask StopDatabaseAsync() => ValueTask.CompletedTask;
+    /// <summary>Starts what stands in front of Dram, once it serves.</summary>
+    protected virtual Task StartFrontAsync() => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="StartDatabaseAsync"/> and <see cref="StartFrontAsync"/> started.</summary>
+    protected virtual ValueTask StopServicesAsync() => ValueTask.CompletedTask;
 
     /// <summary>A client that talks to Dram as nginx would after TLS (X-Forwarded-Proto: https).</summary>
     public DjangoClient NewClient() => DjangoClient.ToDram(Dram.Port, forwardedHttps: true);
@@ -41,16 +49,17 @@ public abstract class ServedMysite : IAsyncLifetime
         }
         var databaseUrl = await StartDatabaseAsync();
         _site = await DjangoSite.CreateAsync("production", databaseUrl);
-        _dram = await _site.StartDramAsync(["--threads", "2", "--static-map", $"/static={_site.StaticRoot}"], App);
+        _dram = await _site.StartDramAsync(DramArgs(_site), App);
+        await StartFrontAsync();
     }
 
     public async Task DisposeAsync()
     {
+        await StopServicesAsync();
         if (_dram is not null)
         {
             await _dram.DisposeAsync();
         }
         _site?.Dispose();
-        await StopDatabaseAsync();
     }
 }
