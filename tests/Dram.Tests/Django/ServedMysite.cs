@@ -3,7 +3,7 @@ using Dram.Tests.Infrastructure;
 namespace Dram.Tests.Django;
 
 /// <summary>
-/// examples/mysite with production settings served by Dram for one test class (a class fixture):
+/// examples/mysite (production settings unless a subclass says otherwise) served by Dram for one test class (a class fixture):
 /// its own migrated database and collected static files, two Python threads. By default Dram
 /// listens on 127.0.0.1 and maps /static with --static-map. When a tool it needs is missing it
 /// starts nothing and <see cref="SkipReason"/> says why.
@@ -21,6 +21,9 @@ public abstract class ServedMysite : IAsyncLifetime
     public DramProcess Dram => _dram ?? throw new InvalidOperationException("dram is not started");
 
     protected abstract HostTool[] Tools { get; }
+
+    /// <summary>mysite's settings: production unless overridden.</summary>
+    protected virtual string DjangoEnv => "production";
 
     /// <summary>The app Dram serves (the stock wsgi.py unless overridden).</summary>
     protected virtual string App => DjangoSite.App;
@@ -48,7 +51,7 @@ public abstract class ServedMysite : IAsyncLifetime
             return;
         }
         var databaseUrl = await StartDatabaseAsync();
-        _site = await DjangoSite.CreateAsync("production", databaseUrl);
+        _site = await DjangoSite.CreateAsync(DjangoEnv, databaseUrl);
         _dram = await _site.StartDramAsync(DramArgs(_site), App);
         await StartFrontAsync();
     }
