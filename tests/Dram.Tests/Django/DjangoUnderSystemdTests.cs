@@ -18,6 +18,8 @@ public sealed class DjangoUnderSystemdTests
 
     private static SystemdUnitFile Socket => new(Path.Combine(Repo.Examples, "systemd", "mysite.socket"));
 
+    private static string EnvironmentFile => Path.Combine(Repo.Examples, "systemd", "mysite.env");
+
     [Fact]
     public void UnitsDescribeANotifyServiceStartedByItsSocket()
     {
@@ -34,7 +36,11 @@ public sealed class DjangoUnderSystemdTests
         // The socket comes from systemd: a --bind would listen somewhere else.
         Assert.DoesNotContain("--bind", execStart);
         Assert.DoesNotContain(" -b ", execStart);
-        Assert.Contains("DJANGO_ENV=production", service.Values("Service", "Environment"));
+        Assert.Equal("/etc/mysite/env", service.Value("Service", "EnvironmentFile"));
+        var variables = SocketActivatedService.EnvironmentFileVariables(EnvironmentFile).ToDictionary();
+        Assert.Equal("production", variables["DJANGO_ENV"]);
+        Assert.Equal(["DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_MEDIA_ROOT", "DJANGO_SECRET_KEY", "DJANGO_STATIC_ROOT"],
+            variables.Keys.Order());
         Assert.Equal("/run/mysite/dram.sock", socket.Value("Socket", "ListenStream"));
         Assert.Equal("www-data", socket.Value("Socket", "SocketUser"));
     }
@@ -50,7 +56,7 @@ public sealed class DjangoUnderSystemdTests
         {
             using var notify = new NotifySocket(Path.Combine(directory, "notify.sock"));
             var socketPath = Path.Combine(directory, "dram.sock");
-            await using var service = await SocketActivatedService.StartAsync(Service, Socket, socketPath, notify.Path, 2_000_000, site);
+            await using var service = await SocketActivatedService.StartAsync(Service, Socket, EnvironmentFile, socketPath, notify.Path, 2_000_000, site);
             string Context() => $"command: {string.Join(' ', service.Command)}\n{service.Output}";
 
             // The first connection starts the service, which answers it once a worker accepts.

@@ -7,9 +7,10 @@ namespace Dram.Tests.Django;
 /// <summary>
 /// examples/systemd/mysite.service started the way mysite.socket starts it, with
 /// systemd-socket-activate standing in for systemd: it listens on the socket, and on the first
-/// connection execs the service's ExecStart with LISTEN_FDS, the unit's Environment= lines and
-/// the environment file's variables. Only the paths of the example deployment are swapped for
-/// this machine's (/opt/dram/dram, /srv/mysite, the socket).
+/// connection execs the service's ExecStart with LISTEN_FDS and the variables of its
+/// EnvironmentFile (examples/systemd/mysite.env). Only what is particular to the example
+/// deployment is swapped for this machine's: /opt/dram/dram, /srv/mysite, the socket, and the
+/// secret key, hosts and database of the test's site.
 /// </summary>
 public sealed class SocketActivatedService : IAsyncDisposable
 {
@@ -40,8 +41,8 @@ public sealed class SocketActivatedService : IAsyncDisposable
         }
     }
 
-    public static async Task<SocketActivatedService> StartAsync(SystemdUnitFile service, SystemdUnitFile socket, string listenPath,
-        string notifySocket, long watchdogUsec, DjangoSite site)
+    public static async Task<SocketActivatedService> StartAsync(SystemdUnitFile service, SystemdUnitFile socket, string environmentFile,
+        string listenPath, string notifySocket, long watchdogUsec, DjangoSite site)
     {
         string Local(string text) => text
             .Replace(socket.Value("Socket", "ListenStream"), listenPath, StringComparison.Ordinal)
@@ -55,10 +56,10 @@ public sealed class SocketActivatedService : IAsyncDisposable
         {
             command.AddRange(["-E", Local(assignment)]);
         }
-        // What EnvironmentFile= would hold: the secret key, the allowed hosts, the database.
-        foreach (var key in new[] { "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL" })
+        foreach (var (key, value) in EnvironmentFileVariables(environmentFile))
         {
-            command.AddRange(["-E", $"{key}={site.Environment[key]}"]);
+            var mine = key is "DJANGO_SECRET_KEY" or "DJANGO_ALLOWED_HOSTS" or "DATABASE_URL" ? site.Environment[key] : Local(value);
+            command.AddRange(["-E", $"{key}={mine}"]);
         }
         command.AddRange(Local(service.Value("Service", "ExecStart")).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
@@ -91,6 +92,13 @@ public sealed class SocketActivatedService : IAsyncDisposable
         }
         return activated;
     }
+
+    /// <summary>KEY=value lines, as systemd's EnvironmentFile= reads them (comments and blank lines skipped).</summary>
+    public static IEnumerable<(string Key, string Value)> EnvironmentFileVariables(string path) =>
+        File.ReadAllLines(path)
+            .Select(line => line.Trim())
+            .Where(line => line.Length > 0 && line[0] is not ('#' or ';'))
+            .Select(line => (line[..line.IndexOf('=')], line[(line.IndexOf('=') + 1)..]));
 
     /// <summary>Runs the unit's ExecReload= command line with $MAINPID filled in, as systemctl reload does.</summary>
     public async Task ReloadAsync(SystemdUnitFile service)
