@@ -34,7 +34,7 @@ public sealed class MysiteBehindNginx : ServedMysite
         return new DjangoClient(HttpTransport.FromAddress(source, Nginx.Certificate), origin, origin);
     }
 
-    protected override async ValueTask StopServicesAsync()
+    protected override async ValueTask StopFrontAsync()
     {
         if (_nginx is not null)
         {

@@ -36,7 +36,7 @@ public sealed class MysiteForBrowser : ServedMysite
         });
     }
 
-    protected override async ValueTask StopServicesAsync()
+    protected override async ValueTask StopFrontAsync()
     {
         if (_browser is not null)
         {

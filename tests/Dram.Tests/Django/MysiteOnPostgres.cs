@@ -15,7 +15,7 @@ public sealed class MysiteOnPostgres : ServedMysite
         return _postgres.DatabaseUrl;
     }
 
-    protected override async ValueTask StopServicesAsync()
+    protected override async ValueTask StopDatabaseAsync()
     {
         if (_postgres is not null)
         {

@@ -61,7 +61,7 @@ public sealed class NginxServer : IAsyncDisposable
         await File.WriteAllTextAsync(config, MainConfig(prefix, site));
 
         var nginx = HostTool.Nginx.Path;
-        var (exitCode, check) = await ExternalCommand.RunAsync(nginx, ["-t", "-p", prefix, "-c", config]);
+        var (exitCode, check) = await ExternalCommand.RunAsync(nginx, ["-t", "-p", prefix, "-e", Path.Combine(prefix, "error.log"), "-c", config]);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"nginx -t rejected the configuration derived from {NginxSiteConfig.ExamplePath}:\n{check}\n{await File.ReadAllTextAsync(config)}");
@@ -73,7 +73,8 @@ public sealed class NginxServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "-p", prefix, "-c", config })
+        // -e: the error log before the configuration is read (the default, /var/log/nginx, may not be writable).
+        foreach (var arg in new[] { "-p", prefix, "-e", Path.Combine(prefix, "error.log"), "-c", config })
         {
             start.ArgumentList.Add(arg);
         }

@@ -37,8 +37,11 @@ public abstract class ServedMysite : IAsyncLifetime
     /// <summary>Starts what stands in front of Dram, once it serves.</summary>
     protected virtual Task StartFrontAsync() => Task.CompletedTask;
 
-    /// <summary>Stops what <see cref="StartDatabaseAsync"/> and <see cref="StartFrontAsync"/> started.</summary>
-    protected virtual ValueTask StopServicesAsync() => ValueTask.CompletedTask;
+    /// <summary>Stops what <see cref="StartFrontAsync"/> started (before Dram stops).</summary>
+    protected virtual ValueTask StopFrontAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Stops what <see cref="StartDatabaseAsync"/> started (after Dram stopped).</summary>
+    protected virtual ValueTask StopDatabaseAsync() => ValueTask.CompletedTask;
 
     /// <summary>A client that talks to Dram as nginx would after TLS (X-Forwarded-Proto: https).</summary>
     public DjangoClient NewClient() => DjangoClient.ToDram(Dram.Port, forwardedHttps: true);
@@ -58,11 +61,12 @@ public abstract class ServedMysite : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await StopServicesAsync();
+        await StopFrontAsync();
         if (_dram is not null)
         {
             await _dram.DisposeAsync();
         }
+        await StopDatabaseAsync();
         _site?.Dispose();
     }
 }
