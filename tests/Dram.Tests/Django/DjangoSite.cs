@@ -88,11 +88,11 @@ public sealed class DjangoSite : IDisposable
 
     /// <summary>
     /// Starts Dram on the project's stock wsgi.py (or <paramref name="app"/>) with Debian's
-    /// interpreter and this site's environment, as a deployment runs it.
+    /// interpreter and this site's environment (or <paramref name="environment"/>), as a deployment runs it.
     /// </summary>
-    public Task<DramProcess> StartDramAsync(IEnumerable<string>? args = null, string app = App) =>
+    public Task<DramProcess> StartDramAsync(IEnumerable<string>? args = null, string app = App, IReadOnlyDictionary<string, string>? environment = null) =>
         DramProcess.StartAsync(app, ["--python", HostTool.Django.Path, "--chdir", ProjectDirectory, .. args ?? []],
-            new Dictionary<string, string>(Environment));
+            new Dictionary<string, string>(environment ?? Environment));
 
     public void Dispose()
     {
