@@ -3,9 +3,10 @@
 #   scripts/install-deps.sh           what serving the examples needs
 #   scripts/install-deps.sh --tests   plus what the test suite needs
 set -euo pipefail
-packages=(python3 libpython3.11 python3-venv python3-django python3-flask)
+packages=(python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(curl procps)
+    # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium.
+    packages+=(curl procps postgresql nginx systemd chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
