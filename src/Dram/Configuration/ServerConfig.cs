@@ -24,6 +24,7 @@ public sealed class ServerConfig
     public required int MaxWorkerLifetime { get; init; }
     public required int Backlog { get; init; }
     public string? Pidfile { get; init; }
+    public int Umask { get; init; }
     public required IReadOnlyList<StaticMapping> StaticMaps { get; init; }
     public required Dram.Wsgi.ForwardedTrust Forwarded { get; init; }
 
@@ -90,6 +91,7 @@ public sealed class ServerConfig
             MaxWorkerLifetime = Int(line, Settings.MaxWorkerLifetime),
             Backlog = Int(line, Settings.Backlog),
             Pidfile = line.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
+            Umask = UmaskValue.TryParse(line.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
             StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
             Forwarded = ParseForwarded(line),
             Unsupported = unsupported,

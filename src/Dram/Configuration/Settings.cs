@@ -82,6 +82,10 @@ public static class Settings
             }
         });
 
+    public static readonly Setting Umask = new("umask", ["-m", "--umask"], SettingKind.Text, "INT", "0",
+        "File mode mask for unix sockets Dram binds (octal like 022 or 0o22, or decimal). The default 0 lets any local user (nginx as www-data) connect; use 007 with a shared group.",
+        v => Dram.Configuration.UmaskValue.TryParse(v, out _) ? null : "must be a number from 0 to 0777, e.g. 007 or 0o22");
+
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
 
@@ -91,7 +95,7 @@ public static class Settings
     public static readonly IReadOnlyList<Setting> All =
     [
         Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
-        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, StaticMap, ForwardedAllowIps,
+        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
         LogLevel, Version, Help,
     ];
 }

@@ -267,7 +267,7 @@ public sealed partial class Arbiter
                     {
                         _sockets = _systemdSockets.Count > 0
                             ? ListeningSockets.FromSystemd(_systemdSockets)
-                            : new ListeningSockets(_config.Binds, _config.Backlog);
+                            : new ListeningSockets(_config.Binds, _config.Backlog, _config.Umask);
                     }
                     catch (BindException e)
                     {

@@ -9,11 +9,11 @@ namespace Dram.Processes;
 /// The master's listening sockets, bound once and shared by every worker (handed over as file
 /// descriptors), so workers come and go without the address ever closing.
 /// </summary>
-internal sealed class ListeningSockets : IDisposable
+internal sealed partial class ListeningSockets : IDisposable
 {
     private readonly List<Socket> _sockets = [];
 
-    public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog)
+    public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog, int umask)
     {
         Binds = binds;
         Displays = binds.Select(b => b.Display).ToList();
@@ -21,7 +21,7 @@ internal sealed class ListeningSockets : IDisposable
         {
             foreach (var bind in binds)
             {
-                _sockets.AddRange(Open(bind, backlog));
+                _sockets.AddRange(Open(bind, backlog, umask));
             }
         }
         catch
@@ -52,7 +52,10 @@ internal sealed class ListeningSockets : IDisposable
     /// <summary>Descriptor numbers in bind order (localhost binds count twice: IPv4 and IPv6).</summary>
     public int[] Descriptors => _sockets.Select(s => (int)s.Handle).ToArray();
 
-    private static IEnumerable<Socket> Open(BindAddress bind, int backlog)
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "umask")]
+    private static partial uint SetUmask(uint mask);
+
+    private static IEnumerable<Socket> Open(BindAddress bind, int backlog, int umask)
     {
         if (bind.FileDescriptor is { } fd)
         {
@@ -64,7 +67,17 @@ internal sealed class ListeningSockets : IDisposable
             var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                unix.Bind(new UnixDomainSocketEndPoint(path));
+                // The socket file's mode comes from the umask at bind time (--umask, default 0 as in
+                // Gunicorn, so a proxy running as another user can connect).
+                var previous = SetUmask((uint)umask);
+                try
+                {
+                    unix.Bind(new UnixDomainSocketEndPoint(path));
+                }
+                finally
+                {
+                    SetUmask(previous);
+                }
                 unix.Listen(backlog);
             }
             catch (SocketException e)
