@@ -99,16 +99,34 @@ public sealed class KestrelHost : IAsyncDisposable
         {
             await _server.StartAsync(application, CancellationToken.None);
         }
-        catch (Exception e) when (e is AddressInUseException or SocketException || e.InnerException is SocketException)
+        catch (Exception e) when (SocketErrorOf(e) is not null)
         {
             throw new BindException(Describe(e, binds));
         }
     }
 
+    /// <summary>
+    /// The socket error behind a failed start. Kestrel wraps it at varying depths (an IOException
+    /// naming the address, around an AddressInUseException, around the SocketException).
+    /// </summary>
+    private static SocketException? SocketErrorOf(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException socket)
+            {
+                return socket;
+            }
+        }
+        return null;
+    }
+
     private static string Describe(Exception e, IReadOnlyList<BindAddress> binds)
     {
-        var inner = e.InnerException as SocketException ?? e as SocketException;
-        var where = string.Join(", ", binds.Select(b => b.Display));
+        var inner = SocketErrorOf(e);
+        // Name the address that failed when Kestrel's message says which; else every address.
+        var failing = binds.Where(b => e.Message.Contains(b.Display.StartsWith("unix:", StringComparison.Ordinal) ? b.UnixPath! : b.Display, StringComparison.Ordinal)).ToList();
+        var where = string.Join(", ", (failing.Count > 0 ? failing : binds).Select(b => b.Display));
         var reason = inner?.SocketErrorCode switch
         {
             SocketError.AddressAlreadyInUse => "the address is already in use (another server is listening; find it with: ss -ltnp)",
