@@ -127,6 +127,12 @@ public sealed class KestrelHost : IAsyncDisposable
         // Name the address that failed when Kestrel's message says which; else every address.
         var failing = binds.Where(b => e.Message.Contains(b.Display.StartsWith("unix:", StringComparison.Ordinal) ? b.UnixPath! : b.Display, StringComparison.Ordinal)).ToList();
         var where = string.Join(", ", (failing.Count > 0 ? failing : binds).Select(b => b.Display));
+        // A unix socket bind fails with a bare SocketException that names no path.
+        var orphan = binds.FirstOrDefault(b => b.UnixPath is { } socketPath && !Directory.Exists(Path.GetDirectoryName(socketPath)));
+        if (inner?.SocketErrorCode == SocketError.AddressNotAvailable && orphan is not null)
+        {
+            return $"Cannot listen on {orphan.Display}: the directory {Path.GetDirectoryName(orphan.UnixPath)} does not exist (create it first).";
+        }
         var reason = inner?.SocketErrorCode switch
         {
             SocketError.AddressAlreadyInUse => "the address is already in use (another server is listening; find it with: ss -ltnp)",
