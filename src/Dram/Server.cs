@@ -61,7 +61,18 @@ public sealed class Server(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var pool = new WsgiThreadPool(runtime, app, config.Threads, loggerFactory.CreateLogger("dram.wsgi"));
         pool.Start();
 
-        await using var host = new KestrelHost(config, loggerFactory);
+        KestrelHost host;
+        try
+        {
+            // Preparing a unix socket path (removing a stale socket file) can fail too.
+            host = new KestrelHost(config, loggerFactory);
+        }
+        catch (BindException e)
+        {
+            log.LogCritical("{Message}", e.Message);
+            return Program.ExitBind;
+        }
+        await using var _ = host;
         try
         {
             await host.StartAsync(new WsgiHttpApplication(pool), config.Binds);
