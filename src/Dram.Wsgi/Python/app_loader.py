@@ -29,6 +29,11 @@ def _parse(spec):
             raise AppLoadError(
                 f"The factory in '{spec}' must be a plain name, e.g. create_app() or create_app('prod')."
             )
+        if any(k.arg is None for k in node.keywords):
+            raise AppLoadError(
+                f"The arguments of '{expression}' in '{spec}' must be Python literals "
+                f"written out, e.g. create_app(debug=True); **mapping is not accepted."
+            )
         try:
             args = [ast.literal_eval(a) for a in node.args]
             kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
