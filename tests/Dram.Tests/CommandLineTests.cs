@@ -163,7 +163,7 @@ public sealed partial class CommandLineTests
         using var temp = new TemporaryDirectory();
         var socketPath = Path.Combine(temp.Path, "stale.sock");
         // A socket file whose server is gone: bound by a process that then exited without removing it.
-        var (exitCode, _) = PythonInterpreters.Run("python3", $"import socket; socket.socket(socket.AF_UNIX).bind({PythonLiteral(socketPath)})");
+        var (exitCode, _) = PythonInterpreters.Run("python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socketPath]);
         Assert.Equal(0, exitCode);
         Assert.True(File.Exists(socketPath));
 
@@ -271,8 +271,6 @@ public sealed partial class CommandLineTests
         Assert.Contains("in use", failure, StringComparison.Ordinal);
         Assert.True(await PortState.IsRefusedAsync(free), "the free port must not be left listening");
     }
-
-    private static string PythonLiteral(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
     [GeneratedRegex(@"^dram \d+\.\d+\.\d+$")]
     private static partial Regex VersionLine();

@@ -43,35 +43,39 @@ public static class PythonInterpreters
     public static string Require(string label) =>
         Find(label) ?? throw new InvalidOperationException($"Python '{label}' is not available: {AbsenceReason(label)}");
 
-    public static bool CanImport(string python, string module) => Run(python, $"import {module}").ExitCode == 0;
+    public static bool CanImport(string python, string module) => Query(python, $"import {module}").ExitCode == 0;
 
-    /// <summary>Runs <c>python -c code</c> and returns its exit code and stdout (trimmed).</summary>
-    public static (int ExitCode, string Output) Run(string python, string code) =>
-        Runs.GetOrAdd(python + "\0" + code, _ =>
+    /// <summary>Runs <c>python -c code</c> once per interpreter and code (the answer is remembered); returns exit code and trimmed stdout.</summary>
+    public static (int ExitCode, string Output) Query(string python, string code) =>
+        Runs.GetOrAdd(python + "\0" + code, _ => Run(python, ["-c", code]));
+
+    /// <summary>Runs the interpreter with these arguments; returns its exit code and trimmed stdout (stderr is appended on failure).</summary>
+    public static (int ExitCode, string Output) Run(string python, IReadOnlyList<string> args, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(python)
         {
-            var start = new ProcessStartInfo(python)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = Path.GetTempPath(),
-            };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(code);
-            try
-            {
-                using var process = Process.Start(start)!;
-                var stderr = process.StandardError.ReadToEndAsync();
-                var stdout = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                _ = stderr.Result;
-                return (process.ExitCode, stdout.Trim());
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return (-1, "");
-            }
-        });
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0 ? (0, stdout.Trim()) : (process.ExitCode, (stdout + stderr.Result).Trim());
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
+    }
 
     private static string? Locate(string label)
     {
@@ -96,7 +100,7 @@ public static class PythonInterpreters
         {
             return null;
         }
-        var shared = Run(candidate, "import sysconfig; print(sysconfig.get_config_var('Py_ENABLE_SHARED'))");
+        var shared = Query(candidate, "import sysconfig; print(sysconfig.get_config_var('Py_ENABLE_SHARED'))");
         return shared.ExitCode == 0 && shared.Output == "1" ? candidate : null;
     }
 }
