@@ -84,7 +84,7 @@ public sealed class Server(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         foreach (var bind in config.Binds)
         {
-            ServerLog.Listening(log, bind.Display, Environment.ProcessId);
+            ServerLog.Listening(log, host.Bound(bind).Display, Environment.ProcessId);
         }
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);

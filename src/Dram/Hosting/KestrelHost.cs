@@ -16,6 +16,7 @@ namespace Dram.Hosting;
 public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly Dictionary<BindAddress, ListenOptions> _tcpListeners = new(ReferenceEqualityComparer.Instance);
 
     public KestrelHost(ServerConfig config, ILoggerFactory loggerFactory)
     {
@@ -46,7 +47,7 @@ public sealed class KestrelHost : IAsyncDisposable
         _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
     }
 
-    private static void Listen(KestrelServerOptions options, BindAddress bind)
+    private void Listen(KestrelServerOptions options, BindAddress bind)
     {
         static void Http1(ListenOptions listen) => listen.Protocols = HttpProtocols.Http1;
 
@@ -65,7 +66,11 @@ public sealed class KestrelHost : IAsyncDisposable
         }
         else
         {
-            options.Listen(new IPEndPoint(bind.Address!, bind.Port), Http1);
+            options.Listen(new IPEndPoint(bind.Address!, bind.Port), listen =>
+            {
+                Http1(listen);
+                _tcpListeners[bind] = listen;
+            });
         }
     }
 
@@ -157,6 +162,12 @@ public sealed class KestrelHost : IAsyncDisposable
         };
         return $"Cannot listen on {where}: {reason}.";
     }
+
+    /// <summary>The address as bound once started: port 0 (any free port) is replaced by the port the system chose.</summary>
+    public BindAddress Bound(BindAddress bind) =>
+        bind.Port == 0 && _tcpListeners.TryGetValue(bind, out var listen) && listen.IPEndPoint is { Port: > 0 } actual
+            ? bind.WithPort(actual.Port)
+            : bind;
 
     /// <summary>Stops accepting, then waits up to <paramref name="grace"/> for in-flight requests.</summary>
     public async Task StopAsync(TimeSpan grace)
