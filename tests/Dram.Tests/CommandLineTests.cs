@@ -158,6 +158,26 @@ public sealed partial class CommandLineTests
     }
 
     [Fact]
+    public async Task PortZeroLogsAndServesOnThePortTheSystemChose()
+    {
+        await using var dram = await DramProcess.StartAsync("echo:application", ["--bind", "127.0.0.1:0", "--bind", "127.0.0.1:0"]);
+        // Both listening lines are logged before the server serves; wait until the second is read too.
+        for (var waited = 0; ListeningPort().Matches(dram.Output).Count < 2 && waited < 100; waited++)
+        {
+            await Task.Delay(50);
+        }
+        var ports = ListeningPort().Matches(dram.Output).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, ports.Count);
+        Assert.Equal(2, ports.Distinct().Count());
+        foreach (var port in ports)
+        {
+            Assert.NotEqual(0, port);
+            var response = await RawHttpConnection.ExchangeAsync(port, "GET /any HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            Assert.Equal(200, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task UnixSocketLeftByADeadServerIsReplaced()
     {
         using var temp = new TemporaryDirectory();
@@ -271,6 +291,9 @@ public sealed partial class CommandLineTests
         Assert.Contains("in use", failure, StringComparison.Ordinal);
         Assert.True(await PortState.IsRefusedAsync(free), "the free port must not be left listening");
     }
+
+    [GeneratedRegex(@"Listening at: http://127\.0\.0\.1:(\d+) ")]
+    private static partial Regex ListeningPort();
 
     [GeneratedRegex(@"^dram \d+\.\d+\.\d+$")]
     private static partial Regex VersionLine();
