@@ -58,6 +58,21 @@ public sealed class VirtualEnvTests
         Assert.Contains($"No module named '{OnlyInVenv}'", output, StringComparison.Ordinal);
     }
 
+    [PythonFact(PythonInterpreters.SystemLabel, "django")]
+    public async Task SystemSitePackagesAreVisibleOnlyWhenTheVenvIncludesThem()
+    {
+        foreach (var include in new[] { true, false })
+        {
+            using var venv = VirtualEnv.Create(PythonInterpreters.SystemPython, systemSitePackages: include);
+            venv.AddModule(OnlyInVenv, "VALUE = 'site'\n");
+            await using var dram = await DramProcess.StartAsync("venv_probe:application", ["--python", venv.Python]);
+            var response = await RawHttpConnection.ExchangeAsync(dram.Port, "GET /?django HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            var body = JsonDocument.Parse(response.Body).RootElement;
+            Assert.Equal("site", body.GetProperty("module_value").GetString());
+            Assert.Equal(include, body.GetProperty("importable").GetBoolean());
+        }
+    }
+
     private static VirtualEnv CreateWithModule(string baseLabel, string value)
     {
         var venv = VirtualEnv.Create(PythonInterpreters.Require(baseLabel));

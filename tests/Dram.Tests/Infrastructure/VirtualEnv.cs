@@ -22,11 +22,13 @@ public sealed class VirtualEnv : IDisposable
     /// <summary>The venv's own site-packages directory.</summary>
     public string SitePackages { get; private set; } = "";
 
-    public static VirtualEnv Create(string basePython)
+    /// <summary>Creates the venv; <paramref name="systemSitePackages"/> lets it see the base interpreter's site-packages.</summary>
+    public static VirtualEnv Create(string basePython, bool systemSitePackages = false)
     {
         var directory = new TemporaryDirectory("dram-venv-");
         var venv = new VirtualEnv(directory, basePython);
-        var (exitCode, output) = PythonInterpreters.Run(basePython, ["-m", "venv", "--without-pip", venv.Root]);
+        var (exitCode, output) = PythonInterpreters.Run(basePython,
+            systemSitePackages ? ["-m", "venv", "--without-pip", "--system-site-packages", venv.Root] : ["-m", "venv", "--without-pip", venv.Root]);
         if (exitCode != 0)
         {
             directory.Dispose();
