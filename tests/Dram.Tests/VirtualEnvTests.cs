@@ -25,6 +25,19 @@ public sealed class VirtualEnvTests
     [Theory]
     [PythonData(PythonInterpreters.SystemLabel)]
     [PythonData("3.11")]
+    public async Task RelativePythonPathIsTakenFromWhereDramStartedNotFromChdir(string baseLabel)
+    {
+        using var venv = CreateWithModule(baseLabel, "relative");
+        // The harness starts dram in the repository root and passes --chdir tests/apps.
+        var relative = Path.GetRelativePath(Repo.Root, venv.Python);
+        Assert.False(Path.IsPathRooted(relative));
+        await using var dram = await DramProcess.StartAsync("venv_probe:application", ["--python", relative]);
+        await AssertServedFromVenvAsync(dram, venv, "relative");
+    }
+
+    [Theory]
+    [PythonData(PythonInterpreters.SystemLabel)]
+    [PythonData("3.11")]
     public async Task ActivatedVirtualEnvIsUsedWithoutPythonFlag(string baseLabel)
     {
         using var venv = CreateWithModule(baseLabel, "from-activation");
