@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using Dram.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -145,7 +146,9 @@ public sealed class KestrelHost : IAsyncDisposable
     {
         var inner = SocketErrorOf(e);
         // Name the address that failed when Kestrel's message says which; else every address.
-        var failing = binds.Where(b => e.Message.Contains(b.Display.StartsWith("unix:", StringComparison.Ordinal) ? b.UnixPath! : b.Display, StringComparison.Ordinal)).ToList();
+        // Whole addresses only: http://127.0.0.1:800 must not match a message about port 8000.
+        var failing = binds.Where(b => Regex.IsMatch(e.Message,
+            Regex.Escape(b.UnixPath ?? b.Display) + @"(?![\w.])", RegexOptions.CultureInvariant)).ToList();
         var where = string.Join(", ", (failing.Count > 0 ? failing : binds).Select(b => b.Display));
         // A unix socket bind fails with a bare SocketException that names no path.
         var orphan = binds.FirstOrDefault(b => b.UnixPath is { } socketPath && !Directory.Exists(Path.GetDirectoryName(socketPath)));
