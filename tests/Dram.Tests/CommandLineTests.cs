@@ -276,10 +276,25 @@ public sealed partial class CommandLineTests
     [Fact]
     public async Task PortInUseAmongSeveralBindsNamesOnlyTheBusyAddress()
     {
-        using var occupant = new TcpListener(IPAddress.Loopback, 0);
-        occupant.Start();
-        var busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var free = FreePort.Next();
+        // The free port's digits are a prefix of the busy one's (e.g. 4123 and 41234), so naming
+        // the busy address must match whole addresses.
+        var occupants = new List<TcpListener>();
+        TcpListener occupant;
+        int busy, free;
+        while (true)
+        {
+            occupant = new TcpListener(IPAddress.Loopback, 0);
+            occupant.Start();
+            occupants.Add(occupant);
+            busy = ((IPEndPoint)occupant.LocalEndpoint).Port;
+            free = busy / 10;
+            if (free >= 1024 && PortState.CanListen(free))
+            {
+                break;
+            }
+            Assert.True(occupants.Count < 50, "found no free port whose digits prefix a busy one");
+        }
+        using var cleanup = new Disposer(() => occupants.ForEach(o => o.Stop()));
 
         var (exitCode, output) = await DramProcess.RunToExitAsync(
             ["--chdir", Repo.Apps, "--bind", $"127.0.0.1:{free}", "--bind", $"127.0.0.1:{busy}", "echo:application"], timeout: QuickExit);
@@ -287,9 +302,14 @@ public sealed partial class CommandLineTests
         Assert.Equal(1, exitCode);
         var failure = output.Split('\n').Single(l => l.Contains("Cannot listen on", StringComparison.Ordinal));
         Assert.Contains($"127.0.0.1:{busy}", failure, StringComparison.Ordinal);
-        Assert.DoesNotContain($"127.0.0.1:{free}", failure, StringComparison.Ordinal);
+        Assert.DoesNotMatch($@"127\.0\.0\.1:{free}(?!\d)", failure);
         Assert.Contains("in use", failure, StringComparison.Ordinal);
         Assert.True(await PortState.IsRefusedAsync(free), "the free port must not be left listening");
+    }
+
+    private sealed class Disposer(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
     }
 
     [GeneratedRegex(@"Listening at: http://127\.0\.0\.1:(\d+) ")]
