@@ -13,8 +13,13 @@ public sealed class PythonInstallation
     public const int MinimumMinor = 10;
     public const int MaximumMinor = 13;
 
+    // The probe runs in the app's directory, which `python -c` puts first on sys.path; it is taken
+    // off before importing anything so an app module named json.py or sysconfig.py cannot shadow them
+    // (os and sys are already loaded by then).
     private const string ProbeScript = """
-import json, os, sys, sysconfig
+import os, sys
+sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+import json, sysconfig
 v = sysconfig.get_config_vars()
 print(json.dumps({
     "implementation": sys.implementation.name,

@@ -44,14 +44,14 @@ public sealed class ContainerTests
             {
                 await Task.Delay(100);
             }
-            Assert.Contains("[1] [INFO] Listening at:", Log());
+            Assert.True(Log().Contains("[1] [INFO] Listening at:", StringComparison.Ordinal), Log());
             var first = await WorkerProbe.AskAsync(port);
-            Assert.Equal(200, first.Status);
+            Assert.True(first.Status == 200, Log());
 
             // The master is PID 1 inside; outside it is unshare's only child.
             var master = ProcessTable.ChildrenOf(unshare.Id).Single();
-            var workers = ProcessTable.ChildrenOf(master);
-            Assert.Equal(2, workers.Count);
+            var workers = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30));
+            Assert.True(workers.Count == 2, Log());
             DramProcess.SignalProcess(workers[0], DramProcess.SigKill);
             var replaced = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30));
             Assert.DoesNotContain(workers[0], replaced);

@@ -29,6 +29,11 @@ def _parse(spec):
             raise AppLoadError(
                 f"The factory in '{spec}' must be a plain name, e.g. create_app() or create_app('prod')."
             )
+        if any(k.arg is None for k in node.keywords):
+            raise AppLoadError(
+                f"The arguments of '{expression}' in '{spec}' must be Python literals "
+                f"written out, e.g. create_app(debug=True); **mapping is not accepted."
+            )
         try:
             args = [ast.literal_eval(a) for a in node.args]
             kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
@@ -43,7 +48,8 @@ def _parse(spec):
 
 
 def _kind(obj):
-    return type(obj).__name__
+    name = type(obj).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def load(spec):
@@ -72,12 +78,12 @@ def load(spec):
         ) from None
     if args is not None:
         if not callable(obj):
-            raise AppLoadError(f"'{module_name}:{name}' is a {_kind(obj)}, so it cannot be called as a factory.")
+            raise AppLoadError(f"'{module_name}:{name}' is {_kind(obj)}, so it cannot be called as a factory.")
         obj = obj(*args, **kwargs)
         if obj is None:
             raise AppLoadError(f"The factory '{spec.partition(':')[2]}' returned None instead of a WSGI application.")
     if not callable(obj):
         raise AppLoadError(
-            f"Application object must be callable: '{spec}' is a {_kind(obj)}."
+            f"Application object must be callable: '{spec}' is {_kind(obj)}."
         )
     return obj

@@ -32,6 +32,9 @@ public sealed record BindAddress
         : FileDescriptor is not null ? $"fd://{FileDescriptor}"
         : $"http://{(IsLocalhost ? "localhost" : Address!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{Address}]" : Address!.ToString())}:{Port}";
 
+    /// <summary>The same address with the port the system assigned when <see cref="Port"/> was 0.</summary>
+    public BindAddress WithPort(int port) => this with { Port = port };
+
     public static string? Validate(string text)
     {
         try

@@ -79,7 +79,9 @@ public sealed class ServerConfig
             PythonPath = pythonPath,
             Environment = env,
             LogLevel = line.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
-            Python = line.Get(Settings.Python),
+            // A path is taken from where dram was started, as the shell completed it, not from --chdir;
+            // a bare name (python3.12) is looked up on PATH.
+            Python = line.Get(Settings.Python) is { } python && python.Contains('/') ? Path.GetFullPath(python) : line.Get(Settings.Python),
             RootPath = rootPath,
             GracefulTimeout = Int(line, Settings.GracefulTimeout),
             KeepAlive = Int(line, Settings.KeepAlive),

@@ -12,20 +12,35 @@ internal static class UnixSocketFile
         {
             return;
         }
-        if ((File.GetAttributes(path) & FileAttributes.Normal) != 0 || new FileInfo(path).Length > 0)
+        // .NET reports a socket file and a regular file alike, so only content or a successful
+        // open() tells a regular file: open() of a socket fails (ENXIO).
+        if (new FileInfo(path).Length > 0)
         {
-            throw new BindException($"Cannot listen on unix:{path}: a regular file is in the way. Remove it or choose another path.");
+            throw RegularFileInTheWay(path);
         }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new BindException($"Cannot listen on unix:{path}: another server is accepting connections there. Stop it or choose another path.");
+            }
+            catch (SocketException)
+            {
+            }
+        }
         try
         {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
+            using var opened = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         }
-        catch (SocketException)
+        catch (IOException)
         {
             File.Delete(path);
             return;
         }
-        throw new BindException($"Cannot listen on unix:{path}: another server is accepting connections there. Stop it or choose another path.");
+        throw RegularFileInTheWay(path);
     }
+
+    private static BindException RegularFileInTheWay(string path) =>
+        new($"Cannot listen on unix:{path}: a regular file is in the way. Remove it or choose another path.");
 }

@@ -16,13 +16,20 @@ internal sealed partial class ListeningSockets : IDisposable
     public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog, int umask)
     {
         Binds = binds;
-        Displays = binds.Select(b => b.Display).ToList();
+        var displays = new List<string>();
         try
         {
             foreach (var bind in binds)
             {
-                _sockets.AddRange(Open(bind, backlog, umask));
+                var opened = Open(bind, backlog, umask).ToList();
+                _sockets.AddRange(opened);
+                // Port 0 asks the system for a free port: show the one it chose.
+                displays.Add(bind.Port == 0 && bind.UnixPath is null && bind.FileDescriptor is null && opened.Count > 0
+                    && opened[0].LocalEndPoint is IPEndPoint { Port: > 0 } actual
+                        ? bind.WithPort(actual.Port).Display
+                        : bind.Display);
             }
+            Displays = displays;
         }
         catch
         {
@@ -83,7 +90,10 @@ internal sealed partial class ListeningSockets : IDisposable
             catch (SocketException e)
             {
                 unix.Dispose();
-                throw new BindException($"Cannot listen on unix:{path}: {e.Message}.");
+                var directory = Path.GetDirectoryName(path);
+                throw new BindException(directory is not null && !Directory.Exists(directory)
+                    ? $"Cannot listen on unix:{path}: the directory {directory} does not exist. Create it (systemd: RuntimeDirectory=) or choose another path."
+                    : $"Cannot listen on unix:{path}: {e.Message}.");
             }
             return [unix];
         }

@@ -112,9 +112,10 @@ public sealed partial class DramProcess : IAsyncDisposable
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var port = 0;
         var bindIndex = args.IndexOf("--bind");
-        if (bindIndex >= 0 && bindIndex + 1 < args.Count && args[bindIndex + 1].StartsWith("127.0.0.1:", StringComparison.Ordinal))
+        if (bindIndex >= 0 && bindIndex + 1 < args.Count && args[bindIndex + 1].StartsWith("127.0.0.1:", StringComparison.Ordinal)
+            && int.TryParse(args[bindIndex + 1]["127.0.0.1:".Length..], out var bound))
         {
-            port = int.Parse(args[bindIndex + 1]["127.0.0.1:".Length..]);
+            port = bound;
         }
         var dram = new DramProcess(process, port);
         process.OutputDataReceived += (_, e) => dram.OnLine(e.Data);
