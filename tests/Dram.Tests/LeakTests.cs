@@ -34,7 +34,8 @@ public sealed class LeakTests(ITestOutputHelper output)
         };
 
         var warmUp = await DriveAsync(client, WarmUpRequests);
-        var before = await SnapshotAsync(client, dram.Pid);
+        var worker = await dram.WorkerPidAsync();
+        var before = await SnapshotAsync(client, worker);
         Report("after warm-up", before, warmUp);
 
         var measured = new Tally();
@@ -42,7 +43,7 @@ public sealed class LeakTests(ITestOutputHelper output)
         for (var round = 1; round <= Rounds; round++)
         {
             measured.Add(await DriveAsync(client, MeasuredRequests / Rounds));
-            after = await SnapshotAsync(client, dram.Pid);
+            after = await SnapshotAsync(client, worker);
             Report($"after {round * MeasuredRequests / Rounds} more", after, measured);
         }
 
@@ -64,6 +65,7 @@ public sealed class LeakTests(ITestOutputHelper output)
         Assert.True(rssGrowth < RssBoundBytes, $"RSS grew by {rssGrowth / 1024 / 1024} MB (from {before.RssBytes / 1024 / 1024} MB to {after.RssBytes / 1024 / 1024} MB)");
         Assert.True(after.Descriptors - before.Descriptors < DescriptorBound, $"open descriptors went from {before.Descriptors} to {after.Descriptors}");
         Assert.False(dram.HasExited);
+        Assert.Equal(worker, await dram.WorkerPidAsync());
     }
 
     /// <summary>Sends <paramref name="total"/> requests from <see cref="Clients"/> concurrent loops; checks every answer.</summary>

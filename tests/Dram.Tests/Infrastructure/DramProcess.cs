@@ -22,7 +22,18 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The master's pid (the process started); the app runs in its workers.</summary>
     public int Pid => _process.Id;
+
+    /// <summary>
+    /// The pid of the only worker (with the default -w 1): the process whose memory and descriptors
+    /// show what serving requests costs.
+    /// </summary>
+    public async Task<int> WorkerPidAsync()
+    {
+        var workers = await ProcessTable.WaitForChildCountAsync(Pid, 1, TimeSpan.FromSeconds(30));
+        return workers.Count == 1 ? workers[0] : throw new InvalidOperationException($"expected one worker, found {workers.Count}:\n{Output}");
+    }
 
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 

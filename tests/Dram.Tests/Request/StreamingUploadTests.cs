@@ -17,7 +17,7 @@ public sealed class StreamingUploadTests(UploadCountServer server, ITestOutputHe
     public async Task OneGigabyteUploadIsStreamedNotBuffered()
     {
         using var connection = await RawHttpConnection.OpenAsync(server.Port);
-        await using var memory = ResidentMemory.Watch(server.Dram.Pid);
+        await using var memory = ResidentMemory.Watch(await server.Dram.WorkerPidAsync());
 
         await connection.SendAsync($"POST /upload?65536 HTTP/1.1\r\nHost: localhost\r\nContent-Length: {OneGiB}\r\n\r\n");
         await UploadPattern.SendPlainAsync(connection, OneGiB);
@@ -38,7 +38,7 @@ public sealed class StreamingUploadTests(UploadCountServer server, ITestOutputHe
     {
         const long total = 256L * 1024 * 1024;
         using var connection = await RawHttpConnection.OpenAsync(server.Port);
-        await using var memory = ResidentMemory.Watch(server.Dram.Pid);
+        await using var memory = ResidentMemory.Watch(await server.Dram.WorkerPidAsync());
 
         await connection.SendAsync("POST /upload?65536 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
         await UploadPattern.SendChunkedAsync(connection, total);
