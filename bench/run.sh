@@ -67,9 +67,12 @@ case $mode in
     quick) args=(--runs 2 --duration 2 --warmup 1 --startup-reps 2
                  --servers dram,dram-8t,kestrel-native,gunicorn-sync,uwsgi-1t
                  --endpoints hello,plain,sleep --label quick) ;;
-    full)  args=(--runs 2 --duration 5 --warmup 2 --startup-reps 3 --quiet-wait 10
+    full)  args=(--runs 2 --duration 5 --warmup 2 --startup-reps 3 --quiet-wait 10 --quiet-budget 300
                  --label full) ;;
 esac
+if [[ " ${extra[*]-} " == *" --dry-run "* ]]; then
+    exec /usr/bin/python3 "$here/run.py" "${args[@]}" "${extra[@]}"
+fi
 mkdir -p "$here/results"
 log="$here/results/last-run.log"
 /usr/bin/python3 "$here/run.py" "${args[@]}" ${extra[@]+"${extra[@]}"} | tee "$log"
