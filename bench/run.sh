@@ -5,7 +5,7 @@
 #
 #   bench/run.sh            the full matrix, 2 passes (~30 min on 2 cores); rewrites
 #                           bench/RESULTS.md and bench/results/chart.png
-#   bench/run.sh --quick    3 endpoints, 5 servers, 2 s cells, 2 passes (~3 min); the
+#   bench/run.sh --quick    3 endpoints, 6 servers, 2 s cells, 2 passes (~3 min); the
 #                           report goes to bench/results/<run-id>/RESULTS.md only
 #   bench/run.sh --quick --publish       ...and replace bench/RESULTS.md with it
 #   bench/run.sh --no-install --no-build -- --servers dram,uwsgi-1t --endpoints hello
@@ -65,7 +65,7 @@ fi
 # ---- the matrix
 case $mode in
     quick) args=(--runs 2 --duration 2 --warmup 1 --startup-reps 2
-                 --servers dram,dram-8t,kestrel-native,gunicorn-sync,uwsgi-1t
+                 --servers dram,dram-8t,kestrel-native,gunicorn-sync,uwsgi-1t,waitress
                  --endpoints hello,plain,sleep --label quick) ;;
     full)  args=(--runs 2 --duration 5 --warmup 2 --startup-reps 3 --quiet-wait 10 --quiet-budget 300
                  --label full) ;;
