@@ -66,17 +66,18 @@ def draw(metas, recs, starts, path):
         ax.barh(y, means, color=colors, height=0.7)
         for yi, vals in zip(y, dots):
             ax.plot(vals, [yi] * len(vals), 'k.', markersize=5)
-        for yi, mv in zip(y, means):
+        for yi, mv, vals in zip(y, means, dots):
             if mv:
-                ax.text(mv, yi, ' %.0f' % mv if mv >= 10 else ' %.1f' % mv, va='center',
-                        fontsize=7)
+                # right of the bar and of every dot, so the label hides neither
+                ax.text(max([mv] + vals) * 1.02, yi, '%.0f' % mv if mv >= 10 else '%.1f' % mv,
+                        va='center', fontsize=7)
         ax.set_yticks(y)
         ax.set_yticklabels(names, fontsize=8)
         ax.set_title('%s: %s, %d conns' % (e, edesc[e]['desc'].split(' (')[0],
                                            edesc[e]['connections']), fontsize=9)
         ax.set_xlabel('requests/s', fontsize=8)
         ax.tick_params(axis='x', labelsize=7)
-        ax.set_xlim(0, max(max((max(d) for d in dots if d), default=1), 1) * 1.2)
+        ax.set_xlim(0, max(max((max(d) for d in dots if d), default=1), 1) * 1.25)
 
     if starts:
         ax = axes.flat[len(endpoints)]

@@ -3,7 +3,7 @@
 # (Release), runs Dram beside Gunicorn, uWSGI, Apache mod_wsgi, Waitress and nginx, and writes
 # the report with its chart.
 #
-#   bench/run.sh            the full matrix, 2 passes (~30 min on 2 cores); rewrites
+#   bench/run.sh            the full matrix, 2 passes (~28 min on 2 cores); rewrites
 #                           bench/RESULTS.md and bench/results/chart.png
 #   bench/run.sh --quick    3 endpoints, 6 servers, 2 s cells, 2 passes (~3 min); the
 #                           report goes to bench/results/<run-id>/RESULTS.md only
