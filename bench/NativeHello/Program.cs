@@ -4,6 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
+// Dram's types are Linux-only (see src/Dram/Platform.cs); so is this program.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 // The bench's "no Python" row: Dram's own Kestrel set-up (same options, same socket settings)
 // answering the hello response from C#. It is the ceiling Dram's hello can approach on a machine.
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS",
