@@ -14,6 +14,12 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
     private static readonly string Artifacts = Path.Combine(Repo.Root, "tests", "artifacts", "django");
 
     /// <summary>Logs in on the admin's login page as a person would; returns the page, now on the admin index.</summary>
+    // A navigation counts once the new document arrives; waiting for its "load" event too (every
+    // subresource) made the test hang on a busy machine. The element the test reads next is waited
+    // for instead, with room for a slow CI box.
+    private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 };
+    private static readonly PageWaitForSelectorOptions Shown = new() { Timeout = 60_000 };
+
     private async Task<IPage> LoggedInPageAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
@@ -22,7 +28,8 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.FillAsync("#id_username", DjangoSite.AdminUser);
         await page.FillAsync("#id_password", served.Site.AdminPassword);
         await page.ClickAsync("input[type=submit]");
-        await page.WaitForURLAsync(served.BaseUrl + "/admin/");
+        await page.WaitForURLAsync(served.BaseUrl + "/admin/", Arrived);
+        await page.WaitForSelectorAsync("#site-name", Shown);
         return page;
     }
 
@@ -51,7 +58,8 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.FillAsync("#id_title", title);
         await page.FillAsync("#id_body", "Added through the Django admin, served by Dram.");
         await page.ClickAsync("input[name=_save]");
-        await page.WaitForURLAsync(served.BaseUrl + "/admin/notes/note/");
+        await page.WaitForURLAsync(served.BaseUrl + "/admin/notes/note/", Arrived);
+        await page.WaitForSelectorAsync(".messagelist", Shown);
         Assert.Contains("was added successfully", await page.InnerTextAsync(".messagelist"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "3-admin-note-added.png") });
 
@@ -74,7 +82,8 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.SetInputFilesAsync("#id_file", new FilePayload { Name = "from-chromium.bin", MimeType = "application/octet-stream", Buffer = content });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "5-upload-form.png") });
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync(AttachmentPage());
+        await page.WaitForURLAsync(AttachmentPage(), Arrived);
+        await page.WaitForSelectorAsync("#sha256", Shown);
 
         Assert.Equal(content.Length.ToString(), await page.InnerTextAsync("#size"));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), await page.InnerTextAsync("#sha256"));

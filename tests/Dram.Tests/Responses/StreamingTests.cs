@@ -41,7 +41,7 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
     {
         await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "2"]);
         await Wire.GetAsync(dram.Port, "/hello");
-        var baseline = ProcessMemory.RssBytes(await dram.WorkerPidAsync());
+        var baseline = ProcessStatus.ResidentBytes(await dram.WorkerPidAsync());
 
         // 3 x 100 MiB: a server keeping what it sent would grow by more than the bound below.
         for (var round = 0; round < 3; round++)
@@ -55,7 +55,7 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
             Assert.Equal(1, await CloseCount.WaitForAsync(dram.Port, tag));
         }
 
-        var growth = ProcessMemory.RssBytes(await dram.WorkerPidAsync()) - baseline;
+        var growth = ProcessStatus.ResidentBytes(await dram.WorkerPidAsync()) - baseline;
         Assert.True(growth < 200 * MiB, $"RSS grew by {growth / MiB} MiB while streaming 300 MiB");
     }
 
@@ -64,7 +64,7 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
     {
         await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "2"]);
         await Wire.GetAsync(dram.Port, "/hello");
-        var baseline = ProcessMemory.RssBytes(await dram.WorkerPidAsync());
+        var baseline = ProcessStatus.ResidentBytes(await dram.WorkerPidAsync());
         var tag = CloseCount.NewTag();
 
         using (var slow = await RawHttpConnection.OpenAsync(dram.Port))
@@ -85,7 +85,7 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
             // The generator waits for the client: only what fits the socket and server buffers was taken.
             Assert.Equal(pulled, pulledLater);
             Assert.True(pulled * 64 * 1024 < 64 * MiB, $"the server pulled {pulled} chunks of 64 KiB for a client that read nothing");
-            var growth = ProcessMemory.RssBytes(await dram.WorkerPidAsync()) - baseline;
+            var growth = ProcessStatus.ResidentBytes(await dram.WorkerPidAsync()) - baseline;
             Assert.True(growth < 200 * MiB, $"RSS grew by {growth / MiB} MiB for a client that read nothing");
             Assert.Equal(0, await CloseCount.GetAsync(dram.Port, tag));
         }
