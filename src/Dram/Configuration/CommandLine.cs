@@ -7,6 +7,10 @@ namespace Dram.Configuration;
 public sealed class CommandLine
 {
     private readonly Dictionary<string, List<string>> _values = [];
+    private readonly List<string> _ignored = [];
+
+    /// <summary>Gunicorn flags given that Dram accepts but does not act on (warned about at start-up).</summary>
+    public IReadOnlyList<string> Ignored => _ignored;
 
     private CommandLine()
     {
@@ -68,6 +72,19 @@ public sealed class CommandLine
 
             if (!byFlag.TryGetValue(flag, out var setting))
             {
+                if (GunicornOnlyFlags.RefusalReason(flag) is { } reason)
+                {
+                    throw new UsageException($"{flag}: {reason}");
+                }
+                if (GunicornOnlyFlags.IsIgnored(flag, out var takesValue))
+                {
+                    if (takesValue && inlineValue is null && i + 1 < args.Count)
+                    {
+                        inlineValue = args[++i];
+                    }
+                    parsed._ignored.Add(inlineValue is null ? flag : $"{flag} {inlineValue}");
+                    continue;
+                }
                 throw new UsageException($"unrecognized argument '{flag}' (see dram --help for the supported settings)");
             }
             if (setting.Kind == SettingKind.Flag)
@@ -137,6 +154,9 @@ public sealed class CommandLine
             var help = setting.Help + (setting.Default is not null && !setting.Help.Contains("Default", StringComparison.Ordinal) ? $" [{setting.Default}]" : "");
             lines.Add($"  {flags,-28} {help}");
         }
+        lines.Add("");
+        lines.Add("Other Gunicorn flags (--access-logfile, --preload, -k, ...) are accepted with a warning that they");
+        lines.Add("are not acted on yet; -c/--config, --daemon, --check-config, --user/--group and TLS flags are refused.");
         return string.Join('\n', lines);
     }
 }

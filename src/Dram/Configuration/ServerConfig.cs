@@ -60,7 +60,7 @@ public sealed class ServerConfig
             throw new UsageException($"SCRIPT_NAME '{rootPath}' must start with '/', e.g. /app");
         }
 
-        var unsupported = new List<string>();
+        var unsupported = line.Ignored.Select(flag => $"{flag} (a Gunicorn setting Dram does not act on yet)").ToList();
         var workers = Int(line, Settings.Workers);
         if (!line.Has(Settings.Workers) && System.Environment.GetEnvironmentVariable("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
         {
