@@ -1,5 +1,6 @@
 using Dram.Configuration;
 using Dram.Hosting;
+using Dram.Processes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -13,9 +14,11 @@ Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
     Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "1");
 var config = ServerConfig.From(CommandLine.Parse([.. args, "unused:application"]));
 using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-await using var host = new KestrelHost(config, loggerFactory);
-await host.StartAsync(new HelloApplication(), config.Binds);
-Console.Error.WriteLine($"Listening at: {config.Binds[0].Display}");
+// Bound as Dram's master binds, then served as a Dram worker serves the passed descriptors.
+using var sockets = new ListeningSockets(config.Binds, config.Backlog, config.Umask);
+await using var host = new KestrelHost(config, sockets.Descriptors, loggerFactory);
+await host.StartAsync(new HelloApplication());
+Console.Error.WriteLine($"Listening at: {sockets.Displays[0]}");
 var stop = new TaskCompletionSource();
 using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
 await stop.Task;

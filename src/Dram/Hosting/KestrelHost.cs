@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Dram.Configuration;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -17,14 +14,11 @@ public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
 
-    /// <summary>Listens on the addresses of <paramref name="config"/> (binding them itself).</summary>
-    public KestrelHost(ServerConfig config, ILoggerFactory loggerFactory)
-        : this(config, null, loggerFactory)
-    {
-    }
-
-    /// <summary>Listens on sockets bound by the master, passed in as descriptors.</summary>
-    public KestrelHost(ServerConfig config, IReadOnlyList<int>? descriptors, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
+    /// in as descriptors: Kestrel never binds an address itself.
+    /// </summary>
+    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory)
     {
         var options = new KestrelServerOptions
         {
@@ -39,19 +33,9 @@ public sealed class KestrelHost : IAsyncDisposable
         options.Limits.MaxRequestBodySize = null;
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
 
-        if (descriptors is null)
+        foreach (var fd in descriptors)
         {
-            foreach (var bind in config.Binds)
-            {
-                Listen(options, bind);
-            }
-        }
-        else
-        {
-            foreach (var fd in descriptors)
-            {
-                options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
-            }
+            options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
         }
 
         var transport = new SocketTransportOptions
@@ -63,54 +47,8 @@ public sealed class KestrelHost : IAsyncDisposable
         _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
     }
 
-    private static void Listen(KestrelServerOptions options, BindAddress bind)
-    {
-        static void Http1(ListenOptions listen) => listen.Protocols = HttpProtocols.Http1;
-
-        if (bind.UnixPath is { } path)
-        {
-            UnixSocketFile.RemoveStale(path);
-            options.ListenUnixSocket(path, Http1);
-        }
-        else if (bind.FileDescriptor is { } fd)
-        {
-            options.ListenHandle((ulong)fd, Http1);
-        }
-        else if (bind.IsLocalhost)
-        {
-            options.ListenLocalhost(bind.Port, Http1);
-        }
-        else
-        {
-            options.Listen(new IPEndPoint(bind.Address!, bind.Port), Http1);
-        }
-    }
-
-    public async Task StartAsync<TContext>(IHttpApplication<TContext> application, IReadOnlyList<BindAddress> binds) where TContext : notnull
-    {
-        try
-        {
-            await _server.StartAsync(application, CancellationToken.None);
-        }
-        catch (Exception e) when (e is AddressInUseException or SocketException || e.InnerException is SocketException)
-        {
-            throw new BindException(Describe(e, binds));
-        }
-    }
-
-    private static string Describe(Exception e, IReadOnlyList<BindAddress> binds)
-    {
-        var inner = e.InnerException as SocketException ?? e as SocketException;
-        var where = string.Join(", ", binds.Select(b => b.Display));
-        var reason = inner?.SocketErrorCode switch
-        {
-            SocketError.AddressAlreadyInUse => "the address is already in use (another server is listening; find it with: ss -ltnp)",
-            SocketError.AccessDenied => "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; or use a port >= 1024)",
-            SocketError.AddressNotAvailable => "the address does not belong to this machine (use 0.0.0.0 for all interfaces or 127.0.0.1)",
-            _ => e.Message,
-        };
-        return $"Cannot listen on {where}: {reason}.";
-    }
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
+        _server.StartAsync(application, CancellationToken.None);
 
     /// <summary>Stops accepting, then waits up to <paramref name="grace"/> for in-flight requests.</summary>
     public async Task StopAsync(TimeSpan grace)

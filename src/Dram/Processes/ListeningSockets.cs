@@ -9,7 +9,7 @@ namespace Dram.Processes;
 /// The master's listening sockets, bound once and shared by every worker (handed over as file
 /// descriptors), so workers come and go without the address ever closing.
 /// </summary>
-internal sealed partial class ListeningSockets : IDisposable
+public sealed partial class ListeningSockets : IDisposable
 {
     private readonly List<Socket> _sockets = [];
 

@@ -93,7 +93,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
         var application = new WsgiHttpApplication(pool, staticFiles);
         await using var host = new KestrelHost(config, descriptors, loggerFactory);
-        await host.StartAsync(application, config.Binds);
+        await host.StartAsync(application);
         control.Send("ACCEPTING");
 
         using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log);
