@@ -34,13 +34,7 @@ public static unsafe class Py
         return obj;
     }
 
-    public static nint NewBool(bool value) => NewRef(value ? CApi.True : CApi.False);
-
     public static nint TypeOf(nint obj) => CApi.TypeOf(obj);
-
-    public static bool IsExactBytes(nint obj) => CApi.TypeOf(obj) == CApi.BytesType;
-
-    public static bool IsExactUnicode(nint obj) => CApi.TypeOf(obj) == CApi.UnicodeType;
 
     /// <summary>Fails with the pending Python error when <paramref name="result"/> is NULL.</summary>
     public static nint Check(nint result)

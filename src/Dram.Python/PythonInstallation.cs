@@ -33,10 +33,9 @@ print(json.dumps({
 }))
 """;
 
-    private PythonInstallation(string requested, string executable, string version, int minor,
+    private PythonInstallation(string executable, string version, int minor,
         string prefix, string basePrefix, string? libraryPath, IReadOnlyList<string> librarySearched, bool freeThreaded)
     {
-        Requested = requested;
         Executable = executable;
         Version = version;
         Minor = minor;
@@ -47,8 +46,6 @@ print(json.dumps({
         FreeThreaded = freeThreaded;
     }
 
-    /// <summary>What the user named (a path, or <c>python3</c> looked up on PATH).</summary>
-    public string Requested { get; }
     public string Executable { get; }
     public string Version { get; }
     public int Minor { get; }
@@ -87,7 +84,7 @@ print(json.dumps({
             ?? throw new PythonLoadException(how == "PATH"
                 ? "No python3 found on PATH. Install Python 3.10 to 3.13 (Debian: apt install python3 libpython3.11) or pass --python /path/to/python3."
                 : $"The Python interpreter {requested} (from {how}) does not exist or is not executable. Pass --python with the path of a CPython 3.10 to 3.13 interpreter.");
-        return Probe(requested, resolved);
+        return Probe(resolved);
     }
 
     private static string? Resolve(string program)
@@ -107,7 +104,7 @@ print(json.dumps({
         return null;
     }
 
-    private static PythonInstallation Probe(string requested, string path)
+    private static PythonInstallation Probe(string path)
     {
         var start = new ProcessStartInfo(path)
         {
@@ -221,7 +218,7 @@ print(json.dumps({
             }
         }
 
-        return new PythonInstallation(requested, root.GetProperty("executable").GetString()!, version, minor,
+        return new PythonInstallation(root.GetProperty("executable").GetString()!, version, minor,
             root.GetProperty("prefix").GetString()!, basePrefix, library, searched,
             root.GetProperty("gil_disabled").GetBoolean());
     }

@@ -67,23 +67,6 @@ public static unsafe class PythonRuntime
         }
     }
 
-    /// <summary>Sets <c>os.environ[key] = value</c> (which also calls putenv for child processes).</summary>
-    public static void SetEnvironment(string key, string value)
-    {
-        var os = Py.Import("os");
-        var environ = Py.GetAttr(os, "environ");
-        var k = Py.NewString(key);
-        var v = Py.NewString(value);
-        var setitem = Py.GetAttr(environ, "__setitem__");
-        var result = Py.Call(setitem, k, v);
-        Py.DecRef(result);
-        Py.DecRef(setitem);
-        Py.DecRef(k);
-        Py.DecRef(v);
-        Py.DecRef(environ);
-        Py.DecRef(os);
-    }
-
     /// <summary>Reads a string attribute of <c>sys</c> (e.g. <c>version</c>, <c>prefix</c>).</summary>
     public static string SysString(string name)
     {

@@ -818,6 +818,4 @@ internal sealed unsafe class WsgiRequest
             SendHeaders();
         }
     }
-
-    internal void ReportAppFailure(string reason) => AppFailed(reason);
 }

@@ -58,11 +58,6 @@ public sealed class WsgiThreadPool
         public DateTime TimedOutAt;
     }
 
-    public int Size => _threads.Length;
-
-    /// <summary>Requests waiting for a free Python thread.</summary>
-    public int Queued => _queue.Count;
-
     /// <summary>Starts the threads; the caller must not hold the GIL.</summary>
     public void Start()
     {

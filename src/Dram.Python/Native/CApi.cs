@@ -105,9 +105,6 @@ internal static unsafe class CApi
     public static nint ExcAttributeError;
     public static nint ExcImportError;
     public static nint ExcModuleNotFoundError;
-    public static nint ExcSystemExit;
-    public static nint ExcKeyboardInterrupt;
-    public static nint ExcTimeoutError;
 
     /// <summary>Offset of <c>ob_type</c> in an object header: 8 normally, 24 on free-threaded builds.</summary>
     public static int TypeFieldOffset = 8;
@@ -219,9 +216,6 @@ internal static unsafe class CApi
         ExcAttributeError = Pointer("PyExc_AttributeError");
         ExcImportError = Pointer("PyExc_ImportError");
         ExcModuleNotFoundError = Pointer("PyExc_ModuleNotFoundError");
-        ExcSystemExit = Pointer("PyExc_SystemExit");
-        ExcKeyboardInterrupt = Pointer("PyExc_KeyboardInterrupt");
-        ExcTimeoutError = Pointer("PyExc_TimeoutError");
         TypeFieldOffset = freeThreaded ? 24 : 8;
     }
 
