@@ -70,6 +70,8 @@ def upload(environ, start_response):
 def pid(environ, start_response):
     query = urllib.parse.parse_qs(environ["QUERY_STRING"])
     if "path" in query:
+        environ["wsgi.errors"].write(f"waiting for {query['path'][0]}\n")
+        environ["wsgi.errors"].flush()
         deadline = time.monotonic() + 60
         while not os.path.exists(query["path"][0]) and time.monotonic() < deadline:
             time.sleep(0.05)
