@@ -162,6 +162,8 @@ internal sealed class Http2PrefaceRouter(int descriptor, TimeSpan firstBytesTime
         {
             await _socket.DisposeAsync();
         }
+        _stopping.Dispose();
+        _starting.Dispose();
     }
 
     /// <summary>What Kestrel sees as one endpoint's listener: the connections routed to it.</summary>

@@ -97,9 +97,12 @@ public sealed partial class Arbiter
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
         if (_config.WorkerAccount is { } owner)
         {
-            // Workers connect to the control socket after switching to --user.
-            owner.GiveOwnership(_controlDirectory);
+            // Workers connect after switching to --user: they may reach the socket (the directory
+            // can be traversed, the socket is theirs), but not replace it (the directory is not).
+            File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             owner.GiveOwnership(_controlPath);
+            File.SetUnixFileMode(_controlPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         control.Listen(512);
         _ = AcceptWorkersAsync(control);
