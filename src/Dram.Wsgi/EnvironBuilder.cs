@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Dram.Python;
 using Dram.Python.Native;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -27,6 +30,15 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private readonly byte[] _scriptName = System.Text.Encoding.Latin1.GetBytes(runtime.Options.ScriptName);
     private readonly Dictionary<string, nint> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
     private readonly ForwardedTrust _trust = runtime.Options.Forwarded;
+
+    /// <summary>
+    /// The client certificate last seen and its environ strings: keep-alive requests on one
+    /// connection present the same certificate object, so its text is made once.
+    /// </summary>
+    private X509Certificate2? _certificate;
+    private nint _certificatePem;
+    private nint _certificateSubject;
+    private nint _certificateIssuer;
 
     /// <summary>The scheme a trusted proxy says the client used, from the headers Gunicorn's secure_scheme_headers default names.</summary>
     private static string? ForwardedScheme(IHeaderDictionary headers)
@@ -78,6 +90,8 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         var connection = features.Get<IHttpConnectionFeature>();
         var headers = request.Headers;
         var scheme = request.Scheme;
+        // Kestrel's scheme is "https" exactly when the connection is TLS (before any proxy header).
+        var tls = scheme == "https" ? features.Get<ITlsConnectionFeature>() : null;
         string? forwardedFor = null;
         if (_trust.Trusts(connection?.RemoteIpAddress))
         {
@@ -97,6 +111,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             if (forwardedFor is not null)
             {
                 Set(env, _keys.RemoteAddr, Py.NewString(forwardedFor));
+            }
+            if (tls is not null)
+            {
+                SetTls(env, tls, features.Get<ITlsHandshakeFeature>());
             }
             return env;
         }
@@ -336,6 +354,42 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         }
         Set(env, _keys.ServerName, Py.NewString(colon == host.Length - 1 ? host[..colon] : host));
         Py.SetItem(env, _keys.ServerPort, defaultPort);
+    }
+
+    /// <summary>The variables mod_ssl gives apps behind Apache (and Werkzeug's server): HTTPS, SSL_PROTOCOL, SSL_CLIENT_*.</summary>
+    private void SetTls(nint env, ITlsConnectionFeature tls, ITlsHandshakeFeature? handshake)
+    {
+        Py.SetItem(env, _keys.HttpsVariable, _keys.On);
+        var protocol = handshake?.Protocol switch
+        {
+            SslProtocols.Tls13 => _keys.Tls13,
+            SslProtocols.Tls12 => _keys.Tls12,
+            _ => 0,
+        };
+        if (protocol != 0)
+        {
+            Py.SetItem(env, _keys.SslProtocol, protocol);
+        }
+        if (tls.ClientCertificate is not { } certificate)
+        {
+            Py.SetItem(env, _keys.SslClientVerify, _keys.NoCertificate);
+            return;
+        }
+        // A certificate that failed verification ends the handshake, so one that is here passed.
+        Py.SetItem(env, _keys.SslClientVerify, _keys.Success);
+        if (!ReferenceEquals(certificate, _certificate))
+        {
+            var pem = Py.NewLatin1String(ClientCertificateText.Pem(certificate));
+            var subject = Py.NewLatin1String(ClientCertificateText.DistinguishedName(certificate.SubjectName));
+            var issuer = Py.NewLatin1String(ClientCertificateText.DistinguishedName(certificate.IssuerName));
+            Py.XDecRef(_certificatePem);
+            Py.XDecRef(_certificateSubject);
+            Py.XDecRef(_certificateIssuer);
+            (_certificate, _certificatePem, _certificateSubject, _certificateIssuer) = (certificate, pem, subject, issuer);
+        }
+        Py.SetItem(env, _keys.SslClientCert, _certificatePem);
+        Py.SetItem(env, _keys.SslClientSubject, _certificateSubject);
+        Py.SetItem(env, _keys.SslClientIssuer, _certificateIssuer);
     }
 
     private void SetRemote(nint env, IHttpConnectionFeature? connection)

@@ -205,7 +205,11 @@ internal sealed unsafe class WsgiRequest
                     _headersSent = true;
                     _response.StatusCode = StatusCodes.Status504GatewayTimeout;
                     _response.Headers.Clear();
-                    _response.Headers.Connection = "close";
+                    if (HttpProtocol.IsHttp11(_request.Protocol) || HttpProtocol.IsHttp10(_request.Protocol))
+                    {
+                        // HTTP/2 has no Connection header (Kestrel would drop it with a warning); its stream just ends.
+                        _response.Headers.Connection = "close";
+                    }
                     _response.Headers.ContentType = "text/plain; charset=utf-8";
                     var body = "Gateway Timeout\n"u8;
                     _response.Headers.ContentLength = body.Length;

@@ -28,6 +28,7 @@ public static class Program
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
 
+        var identity = WorkerIdentity.FromEnvironment();
         CommandLine line;
         ServerConfig config;
         try
@@ -44,6 +45,11 @@ public static class Program
                 return 0;
             }
             config = ServerConfig.From(line);
+            if (identity is null && config.Tls is { } tls)
+            {
+                // Bad TLS files stop the master before it starts anything, not a worker boot loop.
+                TlsCredentials.Load(tls).Dispose();
+            }
         }
         catch (UsageException e)
         {
@@ -51,7 +57,6 @@ public static class Program
             return ExitUsage;
         }
 
-        var identity = WorkerIdentity.FromEnvironment();
         ProcessTitle.Apply(identity is null ? $"dram: master [{config.AppModule}]" : $"dram: worker {identity.Id} [{config.AppModule}]", args);
 
         var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));

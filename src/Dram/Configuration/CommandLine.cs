@@ -156,7 +156,7 @@ public sealed class CommandLine
         }
         lines.Add("");
         lines.Add("Other Gunicorn flags (--access-logfile, --preload, -k, ...) are accepted with a warning that they");
-        lines.Add("are not acted on yet; -c/--config, --daemon, --check-config, --user/--group and TLS flags are refused.");
+        lines.Add("are not acted on yet; -c/--config, --daemon and --check-config are refused.");
         return string.Join('\n', lines);
     }
 }

@@ -38,7 +38,6 @@ public static class GunicornOnlyFlags
         ["--proxy-allow-from"] = true,
         ["--no-sendfile"] = false,
         ["--reuse-port"] = false,
-        ["--initgroups"] = false,
     };
 
     /// <summary>Refused: ignoring them would change what the command does.</summary>
@@ -51,13 +50,6 @@ public static class GunicornOnlyFlags
         ["-D"] = "Dram does not daemonize; run it under systemd or another supervisor",
         ["--daemon"] = "Dram does not daemonize; run it under systemd or another supervisor",
         ["--paste"] = "PasteDeploy configurations are not supported; name the WSGI callable as MODULE:CALLABLE",
-        ["-u"] = "--user is not supported yet; start Dram as the user it should run as (systemd User=)",
-        ["--user"] = "--user is not supported yet; start Dram as the user it should run as (systemd User=)",
-        ["-g"] = "--group is not supported yet; start Dram with the group it should run as (systemd Group=)",
-        ["--group"] = "--group is not supported yet; start Dram with the group it should run as (systemd Group=)",
-        ["--certfile"] = "TLS is not supported yet; terminate TLS in the proxy in front (nginx)",
-        ["--keyfile"] = "TLS is not supported yet; terminate TLS in the proxy in front (nginx)",
-        ["--ca-certs"] = "TLS is not supported yet; terminate TLS in the proxy in front (nginx)",
     };
 
     /// <summary>True when <paramref name="flag"/> is a Gunicorn flag Dram ignores; <paramref name="takesValue"/> says whether a value follows.</summary>

@@ -28,6 +28,15 @@ public sealed class ServerConfig
     public required IReadOnlyList<StaticMapping> StaticMaps { get; init; }
     public required Dram.Wsgi.ForwardedTrust Forwarded { get; init; }
 
+    /// <summary>TLS on TCP binds (--certfile and companions), or null for plain HTTP.</summary>
+    public TlsSettings? Tls { get; init; }
+
+    /// <summary>Cleartext binds also accept HTTP/2 with prior knowledge (--http2-cleartext).</summary>
+    public bool Http2Cleartext { get; init; }
+
+    /// <summary>The account workers switch to (--user, --group), or null to stay as started.</summary>
+    public Dram.Security.WorkerAccount? WorkerAccount { get; init; }
+
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
 
@@ -96,6 +105,9 @@ public sealed class ServerConfig
             Umask = UmaskValue.TryParse(line.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
             StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
             Forwarded = ParseForwarded(line),
+            Tls = TlsSettings.From(line, binds),
+            Http2Cleartext = line.Has(Settings.Http2Cleartext),
+            WorkerAccount = Dram.Security.WorkerAccount.From(line.Get(Settings.User), line.Get(Settings.Group), line.Has(Settings.Initgroups)),
             Unsupported = unsupported,
         };
     }

@@ -86,6 +86,44 @@ public static class Settings
         "File mode mask for unix sockets Dram binds (octal like 022 or 0o22, or decimal). The default 0 lets any local user (nginx as www-data) connect; use 007 with a shared group.",
         v => Dram.Configuration.UmaskValue.TryParse(v, out _) ? null : "must be a number from 0 to 0777, e.g. 007 or 0o22");
 
+    public static readonly Setting CertFile = new("certfile", ["--certfile"], SettingKind.Text, "FILE", null,
+        "PEM certificate (followed by its intermediates, and the key if --keyfile is not given). Every TCP bind then serves HTTPS, offering HTTP/2 and HTTP/1.1 by ALPN; unix sockets stay plain HTTP.");
+
+    public static readonly Setting KeyFile = new("keyfile", ["--keyfile"], SettingKind.Text, "FILE", null,
+        "PEM private key of --certfile, unencrypted. Default: the key in the --certfile file. Read before workers switch to --user, so it may be readable by root only.");
+
+    public static readonly Setting CaCerts = new("ca_certs", ["--ca-certs"], SettingKind.Text, "FILE", null,
+        "PEM bundle of the CAs that client certificates must chain to (with --cert-reqs 1 or 2). Default: the system's trusted CAs.");
+
+    public static readonly Setting CertReqs = new("cert_reqs", ["--cert-reqs"], SettingKind.Text, "INT", "0",
+        "Client certificates: 0 not asked for, 1 optional (verified when sent), 2 required. The app sees them as SSL_CLIENT_CERT.",
+        TlsSettings.ValidateCertReqs);
+
+    public static readonly Setting SslVersion = new("ssl_version", ["--ssl-version"], SettingKind.Text, "VERSION", "TLS",
+        "TLS versions offered: TLS (TLS 1.2 and 1.3) or TLSv1_2 (1.2 only). Gunicorn's other names and numbers are accepted; TLSv1 and TLSv1_1 are warned about and serve TLS 1.2 and 1.3.",
+        TlsSettings.ValidateSslVersion);
+
+    public static readonly Setting Ciphers = new("ciphers", ["--ciphers"], SettingKind.Text, "LIST", null,
+        "TLS 1.2 cipher suites as an OpenSSL cipher list, e.g. ECDHE+AESGCM:ECDHE+CHACHA20 (TLS 1.3 suites stay OpenSSL's). Default: OpenSSL's.");
+
+    public static readonly Setting DoHandshakeOnConnect = new("do_handshake_on_connect", ["--do-handshake-on-connect"], SettingKind.Flag, "", null,
+        "Accepted for Gunicorn command lines: the TLS handshake always completes as a connection is accepted, off the Python threads.");
+
+    public static readonly Setting SuppressRaggedEofs = new("suppress_ragged_eofs", ["--suppress-ragged-eofs"], SettingKind.Flag, "", null,
+        "Accepted for Gunicorn command lines: a client closing TLS without close_notify always ends its connection normally.");
+
+    public static readonly Setting Http2Cleartext = new("http2_cleartext", ["--http2-cleartext"], SettingKind.Flag, "", null,
+        "Also accept HTTP/2 without TLS (h2c with prior knowledge) on cleartext binds, beside HTTP/1.1 on the same socket, for proxies that speak h2c to their upstreams.");
+
+    public static readonly Setting User = new("user", ["-u", "--user"], SettingKind.Text, "USER", null,
+        "Run workers as this user (name or uid); the master keeps the account it was started as, to bind ports and read keys. Default: no switch.");
+
+    public static readonly Setting Group = new("group", ["-g", "--group"], SettingKind.Text, "GROUP", null,
+        "Run workers with this group (name or gid). Default with --user: that user's primary group.");
+
+    public static readonly Setting Initgroups = new("initgroups", ["--initgroups"], SettingKind.Flag, "", null,
+        "Give workers every supplementary group of --user; without it they have none.");
+
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
 
@@ -96,6 +134,8 @@ public static class Settings
     [
         Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
+        CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, DoHandshakeOnConnect, SuppressRaggedEofs, Http2Cleartext,
+        User, Group, Initgroups,
         LogLevel, Version, Help,
     ];
 }

@@ -1,5 +1,7 @@
 using System.Text;
 using Dram.Configuration;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -9,7 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace Dram.Hosting;
 
-/// <summary>Kestrel configured for serving WSGI: HTTP/1.1, latin-1 headers both ways, streaming bodies.</summary>
+/// <summary>
+/// Kestrel configured for serving WSGI: HTTP/1.1 (with HTTP/2 by ALPN on TLS binds, and h2c beside
+/// HTTP/1.1 on cleartext binds under --http2-cleartext), latin-1 headers both ways, streaming bodies.
+/// </summary>
 public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
@@ -18,8 +23,13 @@ public sealed class KestrelHost : IAsyncDisposable
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
     /// in as descriptors: Kestrel never binds an address itself.
     /// </summary>
-    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory)
+    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null)
     {
+        var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging();
+        if (tls is not null)
+        {
+            KestrelHttpsServices.AddTo(services);
+        }
         var options = new KestrelServerOptions
         {
             AddServerHeader = false,
@@ -27,15 +37,35 @@ public sealed class KestrelHost : IAsyncDisposable
             // PEP 3333 strings are latin-1: every byte maps to one code point and back.
             RequestHeaderEncodingSelector = static _ => Encoding.Latin1,
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
-            ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).AddLogging().BuildServiceProvider(),
+            ApplicationServices = services.BuildServiceProvider(),
         };
         // Uploads stream through wsgi.input and are never buffered whole, so no total limit applies by default.
         options.Limits.MaxRequestBodySize = null;
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
 
+        var https = tls is null ? null : HttpsOptions.Create(config.Tls!, tls);
+        var routesCleartextHttp2 = false;
         foreach (var fd in descriptors)
         {
-            options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+            if (https is not null && ListeningDescriptor.IsTcp(fd))
+            {
+                ServesTls = true;
+                options.ListenHandle((ulong)fd, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(https);
+                });
+            }
+            else if (config.Http2Cleartext)
+            {
+                routesCleartextHttp2 = true;
+                options.Listen(new CleartextHttp2EndPoint(fd, http2: false), static listen => listen.Protocols = HttpProtocols.Http1);
+                options.Listen(new CleartextHttp2EndPoint(fd, http2: true), static listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+            }
         }
 
         var transport = new SocketTransportOptions
@@ -44,8 +74,16 @@ public sealed class KestrelHost : IAsyncDisposable
             // and never blocks, so it runs where the read completed instead of hopping threads.
             UnsafePreferInlineScheduling = true,
         };
-        _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
+        IConnectionListenerFactory sockets = new SocketTransportFactory(Options.Create(transport), loggerFactory);
+        if (routesCleartextHttp2)
+        {
+            sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
+        }
+        _server = new KestrelServer(Options.Create(options), sockets, loggerFactory);
     }
+
+    /// <summary>At least one listening socket serves TLS (a certificate is configured and a bind is TCP).</summary>
+    public bool ServesTls { get; }
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
         _server.StartAsync(application, CancellationToken.None);

@@ -80,8 +80,30 @@ public sealed partial class Arbiter
         {
             ServerLog.Unsupported(_log, setting);
         }
+        foreach (var warning in _config.Tls?.Warnings ?? [])
+        {
+            ServerLog.TlsWarning(_log, warning);
+        }
+        if (CheckCertificate() is { } problem)
+        {
+            _log.LogCritical("{Message}", problem);
+            return Program.ExitUsage;
+        }
+        if (_config.WorkerAccount is { } account)
+        {
+            ServerLog.WorkerAccount(_log, account.Display);
+        }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
+        if (_config.WorkerAccount is { } owner)
+        {
+            // Workers connect after switching to --user: they may reach the socket (the directory
+            // can be traversed, the socket is theirs), but not replace it (the directory is not).
+            File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            owner.GiveOwnership(_controlPath);
+            File.SetUnixFileMode(_controlPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         control.Listen(512);
         _ = AcceptWorkersAsync(control);
 
@@ -219,6 +241,12 @@ public sealed partial class Arbiter
                 return await StopAsync(graceful: false);
             case PosixSignal.SIGHUP:
                 ServerLog.Signal(_log, "hup");
+                if (CheckCertificate() is { } problem)
+                {
+                    // New workers would fail to load it: keep the ones serving with the certificate they have.
+                    ServerLog.ReloadRefused(_log, problem);
+                    return null;
+                }
                 Reload();
                 return null;
             case PosixSignal.SIGTTIN:
@@ -267,7 +295,7 @@ public sealed partial class Arbiter
                     {
                         _sockets = _systemdSockets.Count > 0
                             ? ListeningSockets.FromSystemd(_systemdSockets)
-                            : new ListeningSockets(_config.Binds, _config.Backlog, _config.Umask);
+                            : new ListeningSockets(_config.Binds, _config.Backlog, _config.Umask, _config.Tls is not null, _config.WorkerAccount);
                     }
                     catch (BindException e)
                     {
@@ -346,7 +374,7 @@ public sealed partial class Arbiter
         }
 
         var reason = DescribeExit(code, loading: !worker.Accepting);
-        if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad)
+        if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad or Program.ExitUsage)
         {
             if (!_everAccepted)
             {
@@ -426,6 +454,32 @@ public sealed partial class Arbiter
 
     private string Status() =>
         $"Serving {_config.AppModule} on {string.Join(", ", _sockets?.Displays ?? [])} with {_target} worker(s)";
+
+    /// <summary>
+    /// Reads the TLS files as a new worker will (at start and before a reload) and logs the
+    /// certificate; the reason they cannot be used, or null.
+    /// </summary>
+    private string? CheckCertificate()
+    {
+        if (_config.Tls is not { } settings)
+        {
+            return null;
+        }
+        try
+        {
+            using var credentials = TlsCredentials.Load(settings);
+            ServerLog.TlsCertificate(_log, credentials.Describe());
+            if (credentials.ValidityProblem(DateTime.Now) is { } problem)
+            {
+                ServerLog.CertificateNotValidNow(_log, problem);
+            }
+            return null;
+        }
+        catch (UsageException e)
+        {
+            return e.Message;
+        }
+    }
 
     private void Reload()
     {
@@ -510,6 +564,7 @@ public sealed partial class Arbiter
         {
             (Program.ExitAppLoad, true) => "the app could not be loaded (exit code 4)",
             (Program.ExitPythonLoad, true) => "Python could not be loaded (exit code 3)",
+            (Program.ExitUsage, true) => "its TLS certificate or account could not be set up (exit code 2)",
             _ => $"exit code {code}",
         };
     }
@@ -519,6 +574,7 @@ public sealed partial class Arbiter
         if (_config.Pidfile is { } path)
         {
             File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            _config.WorkerAccount?.GiveOwnership(path);
         }
     }
 

@@ -5,6 +5,7 @@ using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
 using Dram.Python;
+using Dram.Security;
 using Dram.Wsgi;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,31 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
     public async Task<int> RunAsync()
     {
+        // The key is read with the master's privileges, then the worker gives them up before any
+        // Python runs (the interpreter, and the app's imports, only ever see --user).
+        TlsCredentials? tls = null;
+        try
+        {
+            tls = config.Tls is { } settings ? TlsCredentials.Load(settings) : null;
+        }
+        catch (UsageException e)
+        {
+            ServerLog.WorkerTlsFailed(log, identity.Id, e.Message);
+            return Program.ExitUsage;
+        }
+        if (config.WorkerAccount is { } account)
+        {
+            try
+            {
+                PrivilegeDrop.Apply(account);
+            }
+            catch (InvalidOperationException e)
+            {
+                ServerLog.PrivilegeDropFailed(log, identity.Id, account.Display, e.Message);
+                return Program.ExitUsage;
+            }
+        }
+
         nint app;
         WsgiRuntime runtime;
         try
@@ -92,7 +118,11 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         pool.Start();
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
         var application = new WsgiHttpApplication(pool, staticFiles);
-        await using var host = new KestrelHost(config, descriptors, loggerFactory);
+        await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
+        if (tls is not null && !host.ServesTls && identity.Id == 1)
+        {
+            ServerLog.NoTlsSocket(log);
+        }
         await host.StartAsync(application);
         control.Send("ACCEPTING");
 

@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Dram.Tests.Infrastructure;
@@ -10,13 +12,35 @@ namespace Dram.Tests.Infrastructure;
 public sealed class RawHttpConnection : IDisposable
 {
     private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly List<byte> _buffer = [];
 
-    private RawHttpConnection(TcpClient client)
+    private RawHttpConnection(TcpClient client, Stream? stream = null)
     {
         _client = client;
-        _stream = client.GetStream();
+        _stream = stream ?? client.GetStream();
+    }
+
+    /// <summary>The TLS session of a connection opened with <see cref="OpenTlsAsync"/>, else null.</summary>
+    public SslStream? Tls => _stream as SslStream;
+
+    /// <summary>
+    /// A TLS connection speaking HTTP/1.1 (ALPN http/1.1). The server's certificate is accepted
+    /// whatever it is and can be read from <see cref="Tls"/>.
+    /// </summary>
+    public static async Task<RawHttpConnection> OpenTlsAsync(int port, X509Certificate2? clientCertificate = null)
+    {
+        var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync("127.0.0.1", port);
+        var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+        });
+        return new RawHttpConnection(client, tls);
     }
 
     public static async Task<RawHttpConnection> OpenAsync(int port)
