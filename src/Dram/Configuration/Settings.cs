@@ -86,6 +86,28 @@ public static class Settings
         "File mode mask for unix sockets Dram binds (octal like 022 or 0o22, or decimal). The default 0 lets any local user (nginx as www-data) connect; use 007 with a shared group.",
         v => Dram.Configuration.UmaskValue.TryParse(v, out _) ? null : "must be a number from 0 to 0777, e.g. 007 or 0o22");
 
+    public static readonly Setting MetricsBind = new("metrics_bind", ["--metrics-bind"], SettingKind.Text, "ADDRESS", null,
+        "Serve Prometheus metrics of all workers at http://ADDRESS/metrics from the master, e.g. 127.0.0.1:9100 (HOST:PORT). Default: off.",
+        MetricsAddress.Validate);
+
+    public static readonly Setting StatsdHost = new("statsd_host", ["--statsd-host"], SettingKind.Text, "HOST:PORT", null,
+        "Send Gunicorn's StatsD metrics (gunicorn.requests, gunicorn.request.duration, ...) over UDP to HOST:PORT, e.g. 127.0.0.1:8125. Default: off.",
+        StatsdAddress.Validate);
+
+    public static readonly Setting StatsdPrefix = new("statsd_prefix", ["--statsd-prefix"], SettingKind.Text, "PREFIX", "",
+        "Prefix for StatsD metric names (a trailing '.' is added), e.g. mysite gives mysite.gunicorn.requests.");
+
+    public static readonly Setting Reload = new("reload", ["--reload"], SettingKind.Flag, "", null,
+        "Development: restart the workers when a source file of the app changes (rolling, like HUP; a file that no longer imports leaves the running workers serving).");
+
+    public static readonly Setting ReloadEngine = new("reload_engine", ["--reload-engine"], SettingKind.Text, "ENGINE", "auto",
+        "How --reload notices changes: inotify, poll (stat every second), or auto (inotify, else poll).",
+        v => ReloadEngineKinds.TryParse(v, out _) ? null : "must be auto, poll or inotify");
+
+    public static readonly Setting ReloadExtraFiles = new("reload_extra_files", ["--reload-extra-file"], SettingKind.Repeated, "FILE", null,
+        "With --reload, also reload when FILE changes (templates, configuration). Repeat for more.",
+        v => File.Exists(v) ? null : $"file {Path.GetFullPath(v)} does not exist (give an existing file; directories are not watched)");
+
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
 
@@ -96,6 +118,6 @@ public static class Settings
     [
         Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
-        LogLevel, Version, Help,
+        LogLevel, MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
     ];
 }
