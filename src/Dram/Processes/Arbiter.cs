@@ -312,10 +312,6 @@ public sealed partial class Arbiter
                         KillAll(SigKill);
                         return Program.ExitBind;
                     }
-                    foreach (var display in _sockets.Displays)
-                    {
-                        ServerLog.Listening(_log, display, Environment.ProcessId);
-                    }
                     try
                     {
                         _metrics.Listen();
@@ -325,6 +321,10 @@ public sealed partial class Arbiter
                         _log.LogCritical("{Message}", e.Message);
                         KillAll(SigKill);
                         return Program.ExitBind;
+                    }
+                    foreach (var display in _sockets.Displays)
+                    {
+                        ServerLog.Listening(_log, display, Environment.ProcessId);
                     }
                 }
                 try
