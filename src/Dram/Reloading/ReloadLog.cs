@@ -23,6 +23,9 @@ internal static partial class ReloadLog
     [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Waiting for the next change to the app's files to reload again")]
     public static partial void WaitingForFix(ILogger logger);
 
+    [LoggerMessage(EventId = 317, Level = LogLevel.Debug, Message = "Watching {File} for --reload")]
+    public static partial void WatchingFile(ILogger logger, string file);
+
     [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Could not list the app's imported files for --reload: {Reason}")]
     public static partial void ScanFailed(ILogger logger, string reason);
 }

@@ -84,6 +84,7 @@ internal sealed class SourceWatcher : IDisposable
                 return;
             }
             _files[path] = FileState.Of(path);
+            ReloadLog.WatchingFile(_log, path);
             if (!_polling)
             {
                 WatchDirectory(Path.GetDirectoryName(path)!);
