@@ -30,6 +30,7 @@ internal sealed class StatsdReporter : IDisposable
     private readonly long[] _samples = new long[RequestMetrics.SampleCapacity];
     private readonly long[] _logLinesSent = new long[LogLevels.Length];
     private readonly Timer _timer;
+    private bool _disposed;
 
     /// <param name="requests">A worker's request counters; null in the master.</param>
     /// <param name="workers">The number of workers alive; null in a worker.</param>
@@ -48,29 +49,38 @@ internal sealed class StatsdReporter : IDisposable
         _timer = new Timer(_ => Flush(), null, Interval, Interval);
     }
 
-    public void Flush()
+    private void Flush()
     {
         lock (_flushing)
         {
-            if (_requests is not null)
+            if (!_disposed)
             {
-                AddRequests(_requests);
+                Send();
             }
-            if (_workers is not null)
-            {
-                _client.Add(Line("gunicorn.workers", _workers().ToString(CultureInfo.InvariantCulture), "g"));
-            }
-            for (var i = 0; i < LogLevels.Length; i++)
-            {
-                var written = _errorLog.Written(LogLevels[i].Level);
-                if (written > _logLinesSent[i])
-                {
-                    _client.Add(Line($"gunicorn.log.{LogLevels[i].Name}", (written - _logLinesSent[i]).ToString(CultureInfo.InvariantCulture), "c"));
-                    _logLinesSent[i] = written;
-                }
-            }
-            _client.Flush();
         }
+    }
+
+    /// <summary>Sends what happened since the last time; the lock is held.</summary>
+    private void Send()
+    {
+        if (_requests is not null)
+        {
+            AddRequests(_requests);
+        }
+        if (_workers is not null)
+        {
+            _client.Add(Line("gunicorn.workers", _workers().ToString(CultureInfo.InvariantCulture), "g"));
+        }
+        for (var i = 0; i < LogLevels.Length; i++)
+        {
+            var written = _errorLog.Written(LogLevels[i].Level);
+            if (written > _logLinesSent[i])
+            {
+                _client.Add(Line($"gunicorn.log.{LogLevels[i].Name}", (written - _logLinesSent[i]).ToString(CultureInfo.InvariantCulture), "c"));
+                _logLinesSent[i] = written;
+            }
+        }
+        _client.Flush();
     }
 
     private void AddRequests(RequestMetrics requests)
@@ -107,7 +117,16 @@ internal sealed class StatsdReporter : IDisposable
     public void Dispose()
     {
         _timer.Dispose();
-        Flush();
-        _client.Dispose();
+        // A timer callback already started may still be waiting for the lock: it finds the flag.
+        lock (_flushing)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            Send();
+            _client.Dispose();
+        }
     }
 }

@@ -36,7 +36,7 @@ internal sealed class SourceWatcher : IDisposable
     private readonly Dictionary<string, FileSystemWatcher> _directories = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _pending = new(StringComparer.Ordinal);
     private readonly Timer _settled;
-    private readonly Timer? _poll;
+    private readonly Timer _poll;
     private bool _polling;
     private bool _disposed;
 
@@ -55,7 +55,7 @@ internal sealed class SourceWatcher : IDisposable
         _log = log;
         _polling = engine == ReloadEngineKind.Poll;
         _settled = new Timer(_ => Report());
-        _poll = new Timer(_ => Poll(), null, PollInterval, PollInterval);
+        _poll = new Timer(_ => Poll(), null, _polling ? PollInterval : Timeout.InfiniteTimeSpan, PollInterval);
         Engine = _polling ? "poll" : "inotify";
     }
 
@@ -131,6 +131,7 @@ internal sealed class SourceWatcher : IDisposable
     {
         _polling = true;
         Engine = "poll";
+        _poll.Change(PollInterval, PollInterval);
         foreach (var watcher in _directories.Values)
         {
             watcher.Dispose();
@@ -206,6 +207,6 @@ internal sealed class SourceWatcher : IDisposable
             _directories.Clear();
         }
         _settled.Dispose();
-        _poll?.Dispose();
+        _poll.Dispose();
     }
 }
