@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Dram.Wsgi;
 
 /// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
-public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null) : IHttpApplication<PendingRequest>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, RequestMetrics? metrics = null) : IHttpApplication<PendingRequest>
 {
     private long _served;
     private long _limit = long.MaxValue;
@@ -33,6 +33,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
             request = new PendingRequest();
         }
         request.Bind(contextFeatures);
+        metrics?.Begin(request);
         return request;
     }
 
@@ -49,6 +50,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
 
     public void DisposeContext(PendingRequest context, Exception? exception)
     {
+        metrics?.End(context);
         context.Unbind();
         if (Interlocked.Increment(ref _served) == _limit)
         {

@@ -78,6 +78,32 @@ public sealed class WsgiThreadPool
         _watchdog?.Start();
     }
 
+    /// <summary>Python threads serving requests (<c>--threads</c>).</summary>
+    public int ThreadCount => _threads.Length;
+
+    /// <summary>Python threads running a request right now.</summary>
+    public int BusyThreads
+    {
+        get
+        {
+            var busy = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot?.Current is not null)
+                {
+                    busy++;
+                }
+            }
+            return busy;
+        }
+    }
+
+    /// <summary>Requests waiting for a free Python thread.</summary>
+    public int QueuedRequests => _queue.Count;
+
+    /// <summary>Requests answered 504 by <c>--timeout</c> since the worker started.</summary>
+    public long RequestsTimedOut => _watchdog?.TimedOut ?? 0;
+
     public void Enqueue(PendingRequest request)
     {
         _queue.Enqueue(request);
@@ -138,6 +164,7 @@ public sealed class WsgiThreadPool
             slot.Current = null;
             if (request.Release())
             {
+                pending.ResponseBodyBytes = request.Written;
                 pending.Complete();
             }
         }

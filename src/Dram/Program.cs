@@ -66,6 +66,6 @@ public static class Program
         {
             return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();
         }
-        return await new Arbiter(config, errorLog, log, args).RunAsync();
+        return await new Arbiter(config, errorLog, log, args, loggerFactory).RunAsync();
     }
 }

@@ -36,6 +36,20 @@ public sealed class ServerConfig
 
     /// <summary>The account workers switch to (--user, --group), or null to stay as started.</summary>
     public Dram.Security.WorkerAccount? WorkerAccount { get; init; }
+    /// <summary>Where the master serves Prometheus metrics (<c>--metrics-bind</c>), or null.</summary>
+    public BindAddress? MetricsBind { get; init; }
+
+    /// <summary>The StatsD server (<c>--statsd-host</c>), or null.</summary>
+    public System.Net.IPEndPoint? StatsdHost { get; init; }
+
+    /// <summary><c>--statsd-prefix</c> with its trailing dot, or "".</summary>
+    public string StatsdPrefix { get; init; } = "";
+
+    public bool Reload { get; init; }
+    public ReloadEngineKind ReloadEngine { get; init; }
+
+    /// <summary><c>--reload-extra-file</c>s, as absolute paths.</summary>
+    public IReadOnlyList<string> ReloadExtraFiles { get; init; } = [];
 
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
@@ -79,6 +93,15 @@ public sealed class ServerConfig
             }
         }
 
+        var metricsBind = line.Get(Settings.MetricsBind) is { } metrics ? MetricsAddress.Parse(metrics) : null;
+        if (metricsBind is not null)
+        {
+            MetricsAddress.CheckDistinct(metricsBind, binds);
+        }
+        // As Gunicorn: "mysite", "mysite." and "mysite.." all name metrics mysite.gunicorn.*.
+        var statsdPrefix = (line.Get(Settings.StatsdPrefix) ?? "").TrimEnd('.');
+        statsdPrefix = statsdPrefix.Length > 0 ? statsdPrefix + "." : "";
+
         return new ServerConfig
         {
             AppModule = line.AppModule,
@@ -109,6 +132,12 @@ public sealed class ServerConfig
             Http2Cleartext = line.Has(Settings.Http2Cleartext),
             WorkerAccount = Dram.Security.WorkerAccount.From(line.Get(Settings.User), line.Get(Settings.Group), line.Has(Settings.Initgroups)),
             Unsupported = unsupported,
+            MetricsBind = metricsBind,
+            StatsdHost = line.Get(Settings.StatsdHost) is { } statsd ? StatsdAddress.Parse(statsd) : null,
+            StatsdPrefix = statsdPrefix,
+            Reload = line.Has(Settings.Reload),
+            ReloadEngine = ReloadEngineKinds.TryParse(line.Get(Settings.ReloadEngine) ?? Settings.ReloadEngine.Default!, out var engine) ? engine : ReloadEngineKind.Auto,
+            ReloadExtraFiles = line.GetAll(Settings.ReloadExtraFiles).Select(Path.GetFullPath).ToList(),
         };
     }
 

@@ -123,6 +123,27 @@ public static class Settings
 
     public static readonly Setting Initgroups = new("initgroups", ["--initgroups"], SettingKind.Flag, "", null,
         "Give workers every supplementary group of --user; without it they have none.");
+    public static readonly Setting MetricsBind = new("metrics_bind", ["--metrics-bind"], SettingKind.Text, "ADDRESS", null,
+        "Serve Prometheus metrics of all workers at http://ADDRESS/metrics from the master, e.g. 127.0.0.1:9100 (HOST:PORT). Default: off.",
+        MetricsAddress.Validate);
+
+    public static readonly Setting StatsdHost = new("statsd_host", ["--statsd-host"], SettingKind.Text, "HOST:PORT", null,
+        "Send Gunicorn's StatsD metrics (gunicorn.requests, gunicorn.request.duration, ...) over UDP to HOST:PORT, e.g. 127.0.0.1:8125. Default: off.",
+        StatsdAddress.Validate);
+
+    public static readonly Setting StatsdPrefix = new("statsd_prefix", ["--statsd-prefix"], SettingKind.Text, "PREFIX", "",
+        "Prefix for StatsD metric names (a trailing '.' is added), e.g. mysite gives mysite.gunicorn.requests.");
+
+    public static readonly Setting Reload = new("reload", ["--reload"], SettingKind.Flag, "", null,
+        "Development: restart the workers when a source file of the app changes (rolling, like HUP; a file that no longer imports leaves the running workers serving).");
+
+    public static readonly Setting ReloadEngine = new("reload_engine", ["--reload-engine"], SettingKind.Text, "ENGINE", "auto",
+        "How --reload notices changes: inotify, poll (stat every second), or auto (inotify, else poll).",
+        v => ReloadEngineKinds.TryParse(v, out _) ? null : "must be auto, poll or inotify");
+
+    public static readonly Setting ReloadExtraFiles = new("reload_extra_files", ["--reload-extra-file"], SettingKind.Repeated, "FILE", null,
+        "With --reload, also reload when FILE changes (templates, configuration). Repeat for more.",
+        v => File.Exists(v) ? null : $"file {Path.GetFullPath(v)} does not exist (give an existing file; directories are not watched)");
 
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
@@ -136,6 +157,6 @@ public static class Settings
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
         CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, DoHandshakeOnConnect, SuppressRaggedEofs, Http2Cleartext,
         User, Group, Initgroups,
-        LogLevel, Version, Help,
+        LogLevel, MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
     ];
 }

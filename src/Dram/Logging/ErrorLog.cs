@@ -13,6 +13,7 @@ public sealed class ErrorLog : ILoggerProvider
     private readonly Lock _lock = new();
     private readonly Stream _stream = Console.OpenStandardError();
     private readonly int _pid = Environment.ProcessId;
+    private readonly long[] _written = new long[(int)LogLevel.None + 1];
 
     public ErrorLog(LogLevel minimum)
     {
@@ -20,6 +21,9 @@ public sealed class ErrorLog : ILoggerProvider
     }
 
     public LogLevel Minimum { get; }
+
+    /// <summary>Lines written at <paramref name="level"/> so far (StatsD's gunicorn.log.* counters).</summary>
+    public long Written(LogLevel level) => Interlocked.Read(ref _written[(int)level]);
 
     public static LogLevel ParseLevel(string level) => level.ToLowerInvariant() switch
     {
@@ -37,6 +41,7 @@ public sealed class ErrorLog : ILoggerProvider
         {
             return;
         }
+        Interlocked.Increment(ref _written[(int)level]);
         var name = level switch
         {
             LogLevel.Trace or LogLevel.Debug => "DEBUG",

@@ -6,6 +6,8 @@ using System.Threading.Channels;
 using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
+using Dram.Metrics;
+using Dram.Reloading;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Processes;
@@ -16,7 +18,9 @@ namespace Dram.Processes;
 /// time from a single queue (signal handlers, worker messages and exits only enqueue):
 /// TERM/INT graceful stop, QUIT immediate stop, HUP rolling reload, TTIN/TTOU one worker more or
 /// less, USR1 reopen logs; a dead worker is replaced (with back-off if it keeps dying young); a
-/// worker that asks to be recycled is replaced before it is drained.
+/// worker that asks to be recycled is replaced before it is drained. With --reload, a change to the
+/// app's source files starts the same rolling reload as HUP; --metrics-bind and --statsd-host
+/// report what the workers tell the master.
 /// </summary>
 public sealed partial class Arbiter
 {
@@ -42,6 +46,9 @@ public sealed partial class Arbiter
     private readonly string _controlPath;
     private readonly IReadOnlyList<(int Descriptor, string Name)> _systemdSockets = SystemdSockets.Take();
     private readonly SystemdNotifier _systemd = new();
+    private readonly MasterMetrics _metrics;
+    private readonly SourceWatcher? _sourceWatcher;
+    private bool _reloadWhenAccepting;
     private ListeningSockets? _sockets;
     private bool _reloading;
     private int _target;
@@ -51,8 +58,17 @@ public sealed partial class Arbiter
     private int _quickCrashes;
     private DateTime _respawnNotBefore = DateTime.MinValue;
 
-    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args)
+    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args, ILoggerFactory loggerFactory)
     {
+        _metrics = new MasterMetrics(config, errorLog, loggerFactory);
+        if (config.Reload)
+        {
+            _sourceWatcher = new SourceWatcher(config.ReloadEngine, files => _events.Writer.TryWrite(new SourcesChangedEvent(files)), log);
+            foreach (var file in config.ReloadExtraFiles)
+            {
+                _sourceWatcher.Watch(file);
+            }
+        }
         _config = config;
         _errorLog = errorLog;
         _log = log;
@@ -73,6 +89,11 @@ public sealed partial class Arbiter
 
     private sealed record TickEvent : Event;
 
+    /// <summary>A worker's control connection ended; every line it sent was handled before this.</summary>
+    private sealed record DisconnectedEvent(WorkerProcess Worker) : Event;
+
+    private sealed record SourcesChangedEvent(IReadOnlyList<string> Files) : Event;
+
     public async Task<int> RunAsync()
     {
         ServerLog.Starting(_log, Program.Version);
@@ -92,6 +113,15 @@ public sealed partial class Arbiter
         if (_config.WorkerAccount is { } account)
         {
             ServerLog.WorkerAccount(_log, account.Display);
+        }
+        if (_sourceWatcher is not null)
+        {
+            ReloadLog.Watching(_log, _sourceWatcher.Engine, string.Join(", ", [_config.Chdir, .. _config.PythonPath]),
+                _config.ReloadExtraFiles.Count == 0 ? "" : " and " + string.Join(", ", _config.ReloadExtraFiles));
+        }
+        else if (_config.ReloadExtraFiles.Count > 0)
+        {
+            ReloadLog.ExtraFilesWithoutReload(_log);
         }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
@@ -133,6 +163,8 @@ public sealed partial class Arbiter
                     SignalEvent s => await OnSignalAsync(s.Signal),
                     MessageEvent m => OnMessage(m.Worker, m.Line),
                     ExitEvent e => OnExit(e.Worker),
+                    DisconnectedEvent d => OnDisconnected(d.Worker),
+                    SourcesChangedEvent c => OnSourcesChanged(c.Files),
                     _ => OnTick(),
                 };
                 if (exitCode is { } code)
@@ -147,6 +179,8 @@ public sealed partial class Arbiter
             {
                 registration.Dispose();
             }
+            _sourceWatcher?.Dispose();
+            await _metrics.DisposeAsync();
             _sockets?.RemoveUnixSocketFiles();
             _sockets?.Dispose();
             RemovePidfile();
@@ -160,7 +194,8 @@ public sealed partial class Arbiter
         }
     }
 
-    private void Spawn(WorkerProcess? replaces)
+    /// <param name="reason">Why <paramref name="replaces"/> is replaced (a <see cref="RestartReason"/>), counted once the replacement serves.</param>
+    private void Spawn(WorkerProcess? replaces, string? reason = null)
     {
         var id = _nextId++;
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
@@ -174,13 +209,14 @@ public sealed partial class Arbiter
         start.Environment.Remove(ProcessTitle.ArgumentsVariable);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
-        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces };
+        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces, ReplacementReason = reason };
         if (replaces is not null)
         {
             replaces.ReplacedBy = worker;
         }
         process.Exited += (_, _) => _events.Writer.TryWrite(new ExitEvent(worker));
         _workers.Add(worker);
+        _metrics.WorkersAlive(_workers.Count);
         ServerLog.BootingWorker(_log, id, worker.Pid);
     }
 
@@ -227,6 +263,7 @@ public sealed partial class Arbiter
         {
             _events.Writer.TryWrite(new MessageEvent(worker, line));
         }
+        _events.Writer.TryWrite(new DisconnectedEvent(worker));
     }
 
     private async Task<int?> OnSignalAsync(PosixSignal signal)
@@ -303,6 +340,16 @@ public sealed partial class Arbiter
                         KillAll(SigKill);
                         return Program.ExitBind;
                     }
+                    try
+                    {
+                        _metrics.Listen();
+                    }
+                    catch (BindException e)
+                    {
+                        _log.LogCritical("{Message}", e.Message);
+                        KillAll(SigKill);
+                        return Program.ExitBind;
+                    }
                     foreach (var display in _sockets.Displays)
                     {
                         ServerLog.Listening(_log, display, Environment.ProcessId);
@@ -327,6 +374,15 @@ public sealed partial class Arbiter
                 if (worker.Replaces is { Exited: false } old)
                 {
                     Retire(old, SigTerm);
+                    if (worker.ReplacementReason is { } restart)
+                    {
+                        _metrics.WorkerRestarted(restart);
+                    }
+                }
+                if (_reloadWhenAccepting)
+                {
+                    _reloadWhenAccepting = false;
+                    Reload();
                 }
                 if (_reloading && _workers.Where(w => w.Generation == _generation && !w.Exited).All(w => w.Accepting))
                 {
@@ -341,12 +397,20 @@ public sealed partial class Arbiter
                 {
                     worker.Served = served;
                     worker.ResidentBytes = rss;
+                    _metrics.WorkerMemory(worker.Id, rss);
                 }
+                return null;
+            case WorkerMetricsSnapshot.Verb:
+                _metrics.WorkerReported(worker.Id, rest);
+                return null;
+            case SourceFileReporter.Verb:
+                _sourceWatcher?.Watch(rest);
                 return null;
             case "RECYCLE":
                 if (worker.ReplacedBy is null && worker.RetiringSince is null)
                 {
-                    Spawn(replaces: worker);
+                    var kind = rest.Split(' ', 2)[0];
+                    Spawn(replaces: worker, RestartReason.FromWorker(kind));
                 }
                 return null;
             default:
@@ -366,6 +430,7 @@ public sealed partial class Arbiter
         {
             _workers.Remove(worker);
         }
+        _metrics.WorkersAlive(_workers.Count);
         var code = worker.Process.ExitCode;
         if (worker.RetiringSince is not null)
         {
@@ -387,6 +452,10 @@ public sealed partial class Arbiter
                 // A reload whose new code does not import: keep serving the code that works.
                 kept.ReplacedBy = null;
                 ServerLog.ReloadFailed(_log, reason);
+                if (_sourceWatcher is not null)
+                {
+                    ReloadLog.WaitingForFix(_log);
+                }
                 if (_reloading)
                 {
                     _reloading = false;
@@ -400,6 +469,7 @@ public sealed partial class Arbiter
             replaced.ReplacedBy = null;
         }
 
+        _metrics.WorkerRestarted(worker.KilledForSilence ? RestartReason.Timeout : RestartReason.Crash);
         var young = DateTime.UtcNow - worker.Started < QuickCrash;
         _quickCrashes = young ? _quickCrashes + 1 : 0;
         var delay = _quickCrashes <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _quickCrashes - 2)));
@@ -432,10 +502,31 @@ public sealed partial class Arbiter
             else if (worker.Accepting && worker.RetiringSince is null && now - worker.LastHeartbeat > silentLimit)
             {
                 ServerLog.WorkerSilent(_log, worker.Id, worker.Pid, (int)silentLimit.TotalSeconds);
+                worker.KilledForSilence = true;
                 Kill(worker.Pid, SigKill);
             }
         }
         EnsureWorkerCount();
+        return null;
+    }
+
+    private int? OnDisconnected(WorkerProcess worker)
+    {
+        _metrics.WorkerGone(worker.Id);
+        return null;
+    }
+
+    private int? OnSourcesChanged(IReadOnlyList<string> files)
+    {
+        ReloadLog.Changed(_log, string.Join(", ", files));
+        // Before any worker serves, a failed import would stop the master as a boot failure:
+        // reload once the first worker accepts, when a failure keeps the running workers instead.
+        if (!_everAccepted)
+        {
+            _reloadWhenAccepting = true;
+            return null;
+        }
+        Reload();
         return null;
     }
 
@@ -490,7 +581,7 @@ public sealed partial class Arbiter
         ServerLog.Reloading(_log, current.Count);
         foreach (var worker in current)
         {
-            Spawn(replaces: worker);
+            Spawn(replaces: worker, RestartReason.Reload);
         }
     }
 

@@ -4,7 +4,9 @@ using System.Runtime.InteropServices;
 using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
+using Dram.Metrics;
 using Dram.Python;
+using Dram.Reloading;
 using Dram.Security;
 using Dram.Wsgi;
 using Microsoft.Extensions.Logging;
@@ -89,6 +91,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         var pool = new WsgiThreadPool(runtime, app, config.Threads, TimeSpan.FromSeconds(config.Timeout),
             loggerFactory.CreateLogger("dram.wsgi"), reason => _recycle.TrySetResult(reason));
+        var (sources, importedAtStart) = config.Reload ? FindSourceFiles() : (null, []);
         PythonRuntime.ReleaseMainThread();
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -116,8 +119,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
 
         pool.Start();
+        using var metrics = WorkerMetrics.Create(config, errorLog, log);
+        metrics?.Start(pool);
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles);
+        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests);
         await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
         if (tls is not null && !host.ServesTls && identity.Id == 1)
         {
@@ -126,9 +131,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         await host.StartAsync(application);
         control.Send("ACCEPTING");
 
-        using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log);
+        using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log, metrics);
+        using var sourceReporter = sources is null ? null : new SourceFileReporter(control, sources, importedAtStart, log);
         _ = WatchMasterAsync(control);
-        _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(t.Result), TaskScheduler.Default);
+        _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(RestartReason.Timeout, t.Result), TaskScheduler.Default);
 
         var (signal, graceful) = await _stop.Task;
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
@@ -136,8 +142,34 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
         RunAtExit();
+        // The last counts, so the master's totals include every request this worker answered.
+        if (metrics?.ReportLine() is { } finalReport)
+        {
+            try
+            {
+                control.Send(finalReport);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+    }
+
+    /// <summary>For --reload: the app's source files imported so far; the GIL must be held.</summary>
+    private (AppSourceFiles? Sources, IReadOnlyList<string> Files) FindSourceFiles()
+    {
+        try
+        {
+            var sources = new AppSourceFiles([config.Chdir, .. config.PythonPath]);
+            return (sources, sources.TakeNew());
+        }
+        catch (PythonException e)
+        {
+            ReloadLog.ScanFailed(log, $"{e.TypeName}: {e.Message}");
+            return (null, []);
+        }
     }
 
     private static ControlChannel Connect(string path)

@@ -30,6 +30,12 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
     /// <summary>The worker this one will replace once it accepts (recycling, reload).</summary>
     public WorkerProcess? Replaces { get; set; }
 
+    /// <summary>Why this worker was started to replace <see cref="Replaces"/> (a RestartReason), or null.</summary>
+    public string? ReplacementReason { get; init; }
+
+    /// <summary>The master killed it for sending no heartbeat.</summary>
+    public bool KilledForSilence { get; set; }
+
     /// <summary>A replacement for this worker has been started.</summary>
     public WorkerProcess? ReplacedBy { get; set; }
 
