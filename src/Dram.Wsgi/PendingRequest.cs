@@ -13,6 +13,9 @@ public sealed class PendingRequest : IValueTaskSource
 
     public IFeatureCollection Features { get; private set; } = null!;
 
+    /// <summary>When Kestrel handed the request over (<see cref="System.Diagnostics.Stopwatch"/> ticks); read only with an access log.</summary>
+    internal long ReceivedTimestamp { get; set; }
+
     internal void Bind(IFeatureCollection features)
     {
         Features = features;

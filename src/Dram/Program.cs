@@ -30,6 +30,7 @@ public static class Program
 
         CommandLine line;
         ServerConfig config;
+        ErrorLog errorLog;
         try
         {
             line = CommandLine.Parse(args);
@@ -44,6 +45,7 @@ public static class Program
                 return 0;
             }
             config = ServerConfig.From(line);
+            errorLog = ErrorLog.Open(config);
         }
         catch (UsageException e)
         {
@@ -54,7 +56,6 @@ public static class Program
         var identity = WorkerIdentity.FromEnvironment();
         ProcessTitle.Apply(identity is null ? $"dram: master [{config.AppModule}]" : $"dram: worker {identity.Id} [{config.AppModule}]", args);
 
-        var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
         if (identity is not null)

@@ -67,4 +67,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Number of workers: {Count}")]
     public static partial void WorkerCount(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "--capture-output has no effect without --error-logfile FILE: the app's stdout and stderr already go where dram's own output goes")]
+    public static partial void CaptureOutputWithoutFile(ILogger logger);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Critical, Message = "Cannot open the access log: {Reason}")]
+    public static partial void AccessLogUnavailable(ILogger logger, string reason);
 }

@@ -80,6 +80,10 @@ public sealed partial class Arbiter
         {
             ServerLog.Unsupported(_log, setting);
         }
+        if (_config.CaptureOutput && _config.ErrorLog == "-")
+        {
+            ServerLog.CaptureOutputWithoutFile(_log);
+        }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
         control.Listen(512);

@@ -6,6 +6,7 @@ using Dram.Hosting;
 using Dram.Logging;
 using Dram.Python;
 using Dram.Wsgi;
+using Dram.Wsgi.Logs;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Processes;
@@ -21,6 +22,18 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
     public async Task<int> RunAsync()
     {
+        AccessLog? accessLog;
+        try
+        {
+            accessLog = OpenAccessLog();
+        }
+        catch (IOException e)
+        {
+            ServerLog.AccessLogUnavailable(log, e.Message);
+            return Program.ExitUsage;
+        }
+        accessLog?.Start();
+
         nint app;
         WsgiRuntime runtime;
         try
@@ -43,6 +56,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 Forwarded = config.Forwarded,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
+                AccessLog = accessLog,
             }, errorLog.WriteRaw);
         }
         catch (PythonLoadException e)
@@ -73,7 +87,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
         {
             context.Cancel = true;
-            errorLog.Reopen();
+            errorLog.Reopen(accessLog);
         });
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
         using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
@@ -91,7 +105,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
         pool.Start();
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles);
+        var application = new WsgiHttpApplication(pool, staticFiles, accessLog);
         await using var host = new KestrelHost(config, descriptors, loggerFactory);
         await host.StartAsync(application);
         control.Send("ACCEPTING");
@@ -105,9 +119,22 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+        accessLog?.Dispose();
         RunAtExit();
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+    }
+
+    /// <summary>The access log the settings ask for, or null; throws <see cref="IOException"/> when its file cannot be opened.</summary>
+    private AccessLog? OpenAccessLog()
+    {
+        if (config.AccessLog is not { } path)
+        {
+            return null;
+        }
+        AccessLogLayout layout = config.AccessLogJson ? new AccessLogJson() : AccessLogFormat.Compile(config.AccessLogFormat);
+        var file = LogFile.Open(path, LogFile.StandardOutput);
+        return new AccessLog(file, layout, config.Forwarded, config.RootPath, identity.Id, loggerFactory.CreateLogger("dram.wsgi"));
     }
 
     private static ControlChannel Connect(string path)
