@@ -142,7 +142,7 @@ public sealed class ServerConfig
         var full = Path.GetFullPath(value);
         if (Dram.Wsgi.Logs.LogFile.Problem(full) is { } problem)
         {
-            throw new UsageException($"{setting.Flags[0]} {value}: cannot open {full} for appending ({problem}); create its directory, or name a file the user running dram may write to");
+            throw new UsageException($"{string.Join("/", setting.Flags)} {value}: cannot open {full} for appending ({problem}); create its directory, or name a file the user running dram may write to");
         }
         return full;
     }

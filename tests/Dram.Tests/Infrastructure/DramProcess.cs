@@ -52,10 +52,11 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
-    /// has its own --bind/--chdir) and waits until it listens.
+    /// has its own --bind/--chdir) and waits until it listens: until its output says so, or, when
+    /// its log goes to a file (<paramref name="errorLogFile"/>), that file.
     /// </summary>
     public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
-        IDictionary<string, string>? environment = null, string? chdir = null)
+        IDictionary<string, string>? environment = null, string? chdir = null, string? errorLogFile = null)
     {
         var extra = args?.ToList() ?? [];
         var port = FreePort.Next();
@@ -71,14 +72,28 @@ public sealed partial class DramProcess : IAsyncDisposable
         all.AddRange(extra);
         all.Add(app);
         var dram = Launch(all, environment);
-        var started = await Task.WhenAny(dram._listening.Task, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-        if (started != dram._listening.Task)
+        Task listening = errorLogFile is null ? dram._listening.Task : WaitForFileLineAsync(errorLogFile, "Listening at:", TimeSpan.FromSeconds(60));
+        var started = await Task.WhenAny(listening, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (started != listening || listening is Task<bool> { Result: false })
         {
             var output = dram.Output;
             await dram.DisposeAsync();
             throw new InvalidOperationException($"dram did not start listening (args: {string.Join(' ', all)}):\n{output}");
         }
         return dram;
+    }
+
+    private static async Task<bool> WaitForFileLineAsync(string path, string text, TimeSpan timeout)
+    {
+        try
+        {
+            await new LogFileLines(path).WaitForLineAsync(text, timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>
