@@ -52,11 +52,11 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
-    /// has its own --bind/--chdir) and waits until it listens: until its output says so, or, when
-    /// its log goes to a file (<paramref name="errorLogFile"/>), that file.
+    /// has its own --bind/--chdir) and waits until it listens: until its output says so or, when its
+    /// log goes to a file instead (<paramref name="logsToFile"/>), until the port accepts connections.
     /// </summary>
     public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
-        IDictionary<string, string>? environment = null, string? chdir = null, string? errorLogFile = null)
+        IDictionary<string, string>? environment = null, string? chdir = null, bool logsToFile = false)
     {
         var extra = args?.ToList() ?? [];
         var port = FreePort.Next();
@@ -72,7 +72,7 @@ public sealed partial class DramProcess : IAsyncDisposable
         all.AddRange(extra);
         all.Add(app);
         var dram = Launch(all, environment);
-        Task listening = errorLogFile is null ? dram._listening.Task : WaitForFileLineAsync(errorLogFile, "Listening at:", TimeSpan.FromSeconds(60));
+        Task listening = logsToFile ? WaitUntilConnectableAsync(port, TimeSpan.FromSeconds(60)) : dram._listening.Task;
         var started = await Task.WhenAny(listening, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (started != listening || listening is Task<bool> { Result: false })
         {
@@ -83,17 +83,24 @@ public sealed partial class DramProcess : IAsyncDisposable
         return dram;
     }
 
-    private static async Task<bool> WaitForFileLineAsync(string path, string text, TimeSpan timeout)
+    /// <summary>True once the port accepts a connection (the master has bound it), false on timeout.</summary>
+    private static async Task<bool> WaitUntilConnectableAsync(int port, TimeSpan timeout)
     {
-        try
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
         {
-            await new LogFileLines(path).WaitForLineAsync(text, timeout);
-            return true;
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
         }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        return false;
     }
 
     /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>
