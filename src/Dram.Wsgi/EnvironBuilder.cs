@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using Dram.Python;
 using Dram.Python.Native;
 using Microsoft.AspNetCore.Http;

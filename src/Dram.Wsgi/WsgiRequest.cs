@@ -212,10 +212,14 @@ internal sealed unsafe class WsgiRequest
                 {
                     text = Py.ToStringOrNull(value) ?? Py.Describe(value);
                 }
+                else if (CApi.PyErr_Occurred() != 0)
+                {
+                    // A key's __eq__ raised while comparing: the value is unknown, not the request's error.
+                    CApi.PyErr_Clear();
+                }
             }
             _environValues[i] = text;
         }
-        CApi.PyErr_Clear();
     }
 
     private void Bind(IFeatureCollection features)

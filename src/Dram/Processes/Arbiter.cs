@@ -251,7 +251,14 @@ public sealed partial class Arbiter
                 _errorLog.Reopen();
                 foreach (var worker in _workers.Where(w => !w.Exited))
                 {
-                    Kill(worker.Pid, SigUsr1);
+                    if (worker.Control is null)
+                    {
+                        worker.ReopenLogsWhenBooted = true;
+                    }
+                    else
+                    {
+                        Kill(worker.Pid, SigUsr1);
+                    }
                 }
                 return null;
         }
@@ -291,6 +298,11 @@ public sealed partial class Arbiter
                 catch (SocketException)
                 {
                     // The worker died meanwhile; its exit event follows.
+                }
+                if (worker.ReopenLogsWhenBooted)
+                {
+                    worker.ReopenLogsWhenBooted = false;
+                    Kill(worker.Pid, SigUsr1);
                 }
                 return null;
             case "ACCEPTING":

@@ -33,6 +33,17 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             return Program.ExitUsage;
         }
         accessLog?.Start();
+        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
+        // reopen logs) must not stop a worker, which their default action would; they are handled
+        // before the app loads, as the master forwards USR1 to a worker once it says it booted.
+        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            errorLog.Reopen(accessLog);
+        });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
+        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
+        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
 
         nint app;
         WsgiRuntime runtime;
@@ -82,17 +93,6 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
-        // reopen logs) must not stop a worker, which their default action would.
-        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
-        {
-            context.Cancel = true;
-            errorLog.Reopen(accessLog);
-        });
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
-        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
-        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
-
         // Only now, with the app loaded, does the worker ask for the sockets: a broken app never
         // makes the master bind.
         using var control = Connect(identity.ControlSocket);

@@ -71,6 +71,26 @@ public sealed partial class LogRotationTests
         await kept.WaitForLineAsync("Error handling request GET /raise", Patience);
     }
 
+    [Fact]
+    public async Task AWorkerStillBootingReopensOnceBootedInsteadOfDying()
+    {
+        const int sigTtin = 21;
+        using var directory = new TemporaryDirectory();
+        var errors = new LogFileLines(Path.Combine(directory.Path, "error.log"));
+        await using var dram = await DramProcess.StartAsync("access_log_app:application", ["-w", "1", "--error-logfile", errors.Path], logsToFile: true);
+        await dram.WorkerPidAsync();
+
+        dram.Signal(sigTtin);
+        var booting = await errors.WaitForLineAsync($"[{dram.Pid}] [INFO] Booting worker 2 with pid: ", Patience);
+        dram.Signal(SigUsr1);
+
+        var pid = booting[(booting.LastIndexOf(' ') + 1)..];
+        await errors.WaitForLineAsync($"[{pid}] [INFO] Reopened log files: error log {errors.Path}", Patience);
+        await errors.WaitForLineAsync($"[{pid}] [INFO] Application access_log_app:application loaded", Patience);
+        Assert.DoesNotContain(" died: ", errors.Text());
+        Assert.Equal(2, ProcessTable.ChildrenOf(dram.Pid).Count);
+    }
+
     /// <summary>Sends requests to <paramref name="path"/> over new connections until the access log has one from every worker.</summary>
     private static async Task RequestUntilEveryWorkerLoggedAsync(DramProcess dram, LogFileLines access, IReadOnlyList<int> workers, string path)
     {
