@@ -59,31 +59,6 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         return null;
     }
 
-    /// <summary>
-    /// The client address from X-Forwarded-For: the rightmost entry that is not itself a trusted
-    /// proxy (entries left of it could have been written by the client).
-    /// </summary>
-    private string? ForwardedClient(IHeaderDictionary headers)
-    {
-        if (!headers.TryGetValue("X-Forwarded-For", out var values) || values.Count == 0)
-        {
-            return null;
-        }
-        var entries = string.Join(',', (IEnumerable<string?>)values).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        for (var i = entries.Length - 1; i >= 0; i--)
-        {
-            if (!IPAddress.TryParse(entries[i], out var address))
-            {
-                return null;
-            }
-            if (i == 0 || !_trust.Trusts(address))
-            {
-                return address.ToString();
-            }
-        }
-        return null;
-    }
-
     /// <summary>A new environ dict (new reference); the GIL is held.</summary>
     public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
     {
@@ -96,7 +71,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         if (_trust.Trusts(connection?.RemoteIpAddress))
         {
             scheme = ForwardedScheme(headers) ?? scheme;
-            forwardedFor = ForwardedClient(headers);
+            forwardedFor = headers.TryGetValue("X-Forwarded-For", out var values) ? _trust.ForwardedClient(values) : null;
         }
         var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
@@ -169,34 +144,13 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private void SetTarget(nint env, string target)
     {
         Set(env, _keys.RawUri, Py.NewString(target));
-        var start = 0;
-        var absolute = false;
-        if (!target.StartsWith('/'))
-        {
-            // Absolute form (http://host/path?query): the path starts where the authority ends,
-            // at the first '/' or '?' after it; an empty path there means "/".
-            var scheme = target.IndexOf("://", StringComparison.Ordinal);
-            if (scheme >= 0)
-            {
-                absolute = true;
-                var authorityEnd = target.AsSpan(scheme + 3).IndexOfAny('/', '?');
-                start = authorityEnd < 0 ? target.Length : scheme + 3 + authorityEnd;
-            }
-        }
-        var query = target.IndexOf('?', start);
-        var pathEnd = query < 0 ? target.Length : query;
-        var path = absolute && pathEnd == start ? "/" : target.AsSpan(start, pathEnd - start);
+        RequestTarget.Split(target, out var start, out var pathEnd, out var query, out var emptyAbsolute);
+        var path = emptyAbsolute ? "/" : target.AsSpan(start, pathEnd - start);
 
         byte[]? rented = null;
         var decoded = path.Length <= 1024 ? stackalloc byte[path.Length] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
-        var length = PercentDecode(path, decoded);
-        var pathBytes = decoded[..length];
-        if (_scriptName.Length > 0 && pathBytes.StartsWith(_scriptName)
-            && (pathBytes.Length == _scriptName.Length || pathBytes[_scriptName.Length] == (byte)'/'))
-        {
-            pathBytes = pathBytes[_scriptName.Length..];
-        }
-        Set(env, _keys.PathInfo, Py.NewLatin1String(pathBytes));
+        var length = RequestTarget.PercentDecode(path, decoded);
+        Set(env, _keys.PathInfo, Py.NewLatin1String(RequestTarget.StripScriptName(decoded[..length], _scriptName)));
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -214,28 +168,6 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             }
         }
     }
-
-    /// <summary>Decodes %XX escapes into bytes; other characters are taken as latin-1 bytes. Malformed escapes stay as they are.</summary>
-    private static int PercentDecode(ReadOnlySpan<char> path, Span<byte> into)
-    {
-        var n = 0;
-        for (var i = 0; i < path.Length; i++)
-        {
-            var c = path[i];
-            if (c == '%' && i + 2 < path.Length && char.IsAsciiHexDigit(path[i + 1]) && char.IsAsciiHexDigit(path[i + 2]))
-            {
-                into[n++] = (byte)((HexValue(path[i + 1]) << 4) | HexValue(path[i + 2]));
-                i += 2;
-            }
-            else
-            {
-                into[n++] = (byte)c;
-            }
-        }
-        return n;
-    }
-
-    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
     private void SetHeaders(nint env, IHeaderDictionary headers)
     {

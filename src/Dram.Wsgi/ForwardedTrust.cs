@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Primitives;
 
 namespace Dram.Wsgi;
 
@@ -84,6 +85,50 @@ public sealed class ForwardedTrust
     }
 
     public bool Trusts(string address) => IPAddress.TryParse(address, out var ip) && Trusts(ip);
+
+    /// <summary>
+    /// The client address in a trusted proxy's X-Forwarded-For: the rightmost entry that is not
+    /// itself a trusted proxy (entries left of it could have been written by the client). Null
+    /// when the header is empty or an entry is not an address.
+    /// </summary>
+    public string? ForwardedClient(StringValues forwardedFor)
+    {
+        if (forwardedFor.Count == 0)
+        {
+            return null;
+        }
+        var entries = string.Join(',', (IEnumerable<string?>)forwardedFor).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = entries.Length - 1; i >= 0; i--)
+        {
+            if (!IPAddress.TryParse(entries[i], out var address))
+            {
+                return null;
+            }
+            if (i == 0 || !Trusts(address))
+            {
+                return address.ToString();
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// REMOTE_ADDR as the app sees it for a request from <paramref name="peer"/> (null: a unix-socket
+    /// peer): the forwarded client when the peer is trusted, else the peer's own address, "" for a
+    /// unix-socket peer without one.
+    /// </summary>
+    public string RemoteAddress(IPAddress? peer, StringValues forwardedFor)
+    {
+        if (Trusts(peer) && ForwardedClient(forwardedFor) is { } client)
+        {
+            return client;
+        }
+        if (IsUnixPeer(peer))
+        {
+            return "";
+        }
+        return (peer!.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer).ToString();
+    }
 
     private static bool PrefixMatches(ReadOnlySpan<byte> network, ReadOnlySpan<byte> address, int bits)
     {

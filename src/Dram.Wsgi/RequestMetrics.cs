@@ -64,14 +64,13 @@ public sealed class RequestMetrics
 
     internal void Begin(PendingRequest request)
     {
-        request.StartedTimestamp = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref _inFlight);
+                Interlocked.Increment(ref _inFlight);
     }
 
     /// <summary>Records a request as Kestrel disposes it: its response is final.</summary>
     internal void End(PendingRequest request)
     {
-        var elapsed = Stopwatch.GetTimestamp() - request.StartedTimestamp;
+        var elapsed = Stopwatch.GetTimestamp() - request.ReceivedTimestamp;
         var features = request.Features;
         var response = features.Get<IHttpResponseFeature>()!;
         var status = response.StatusCode;

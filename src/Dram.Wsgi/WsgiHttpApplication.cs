@@ -1,12 +1,16 @@
+using System.Diagnostics;
+using Dram.Wsgi.Logs;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Abstractions;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Wsgi;
 
 /// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
-public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, RequestMetrics? metrics = null) : IHttpApplication<PendingRequest>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, RequestMetrics? metrics = null, AccessLog? accessLog = null) : IHttpApplication<PendingRequest>
 {
+    private readonly bool _timed = metrics is not null || accessLog is not null;
     private long _served;
     private long _limit = long.MaxValue;
     private Action? _limitReached;
@@ -33,6 +37,10 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
             request = new PendingRequest();
         }
         request.Bind(contextFeatures);
+        if (_timed)
+        {
+            request.ReceivedTimestamp = Stopwatch.GetTimestamp();
+        }
         metrics?.Begin(request);
         return request;
     }
@@ -41,7 +49,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     {
         if (shortcut?.TryHandle(context.Features) is { } handled)
         {
-            return handled;
+            return accessLog is null ? handled : LogShortcutAsync(handled, context.Features, context.ReceivedTimestamp, accessLog);
         }
         pool.Enqueue(context);
         var completion = context.Completion;
@@ -56,5 +64,32 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
         {
             ThreadPool.QueueUserWorkItem(static reached => reached(), _limitReached!, preferLocal: false);
         }
+    }
+
+    /// <summary>The access log line of a request answered without Python (a static file), once it is answered.</summary>
+    private static async Task LogShortcutAsync(Task handled, IFeatureCollection features, long received, AccessLog log)
+    {
+        var response = features.GetRequiredFeature<IHttpResponseFeature>();
+        try
+        {
+            await handled;
+        }
+        catch
+        {
+            // Kestrel answers 500 when nothing was sent yet, else it closes the connection.
+            log.Record(features, response.HasStarted ? response.StatusCode : StatusCodes.Status500InternalServerError, 0, received, null);
+            throw;
+        }
+        log.Record(features, response.StatusCode, ShortcutBodyBytes(features, response), received, null);
+    }
+
+    /// <summary>The body length a shortcut response declared (static files always declare one); none for HEAD, 204, 304.</summary>
+    private static long ShortcutBodyBytes(IFeatureCollection features, IHttpResponseFeature response)
+    {
+        if (HttpMethods.IsHead(features.GetRequiredFeature<IHttpRequestFeature>().Method) || response.StatusCode is < 200 or 204 or 304)
+        {
+            return 0;
+        }
+        return response.Headers.ContentLength ?? 0;
     }
 }

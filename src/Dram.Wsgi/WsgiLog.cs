@@ -35,6 +35,12 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "{Method} {Path}: the timed-out request's thread unwound ({Exception})")]
     public static partial void TimedOutUnwound(ILogger logger, string method, string path, string exception);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Access log {Target}: {Count} line(s) dropped because {Capacity} lines were already waiting to be written (is the disk, or whatever reads stdout, too slow?)")]
+    public static partial void AccessLinesDropped(ILogger logger, long count, string target, int capacity);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Access log {Target}: {Count} line(s) lost: {Reason}")]
+    public static partial void AccessLinesLost(ILogger logger, long count, string target, string reason);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

@@ -16,4 +16,7 @@ public sealed class WsgiOptions
 
     /// <summary>Proxies allowed to set the client address and scheme through X-Forwarded-* headers.</summary>
     public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.Nobody;
+
+    /// <summary>Where each request's line goes (<c>--access-logfile</c>); null when there is no access log.</summary>
+    public Logs.AccessLog? AccessLog { get; init; }
 }

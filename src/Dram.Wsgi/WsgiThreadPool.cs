@@ -150,7 +150,7 @@ public sealed class WsgiThreadPool
             python.Enter();
             try
             {
-                request.Run(pending.Features);
+                request.Run(pending.Features, pending.ReceivedTimestamp);
             }
             catch (Exception e)
             {

@@ -31,6 +31,7 @@ public static class Program
         var identity = WorkerIdentity.FromEnvironment();
         CommandLine line;
         ServerConfig config;
+        ErrorLog errorLog;
         try
         {
             line = CommandLine.Parse(args);
@@ -50,6 +51,7 @@ public static class Program
                 // Bad TLS files stop the master before it starts anything, not a worker boot loop.
                 TlsCredentials.Load(tls).Dispose();
             }
+            errorLog = ErrorLog.Open(config);
         }
         catch (UsageException e)
         {
@@ -59,7 +61,6 @@ public static class Program
 
         ProcessTitle.Apply(identity is null ? $"dram: master [{config.AppModule}]" : $"dram: worker {identity.Id} [{config.AppModule}]", args);
 
-        var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
         if (identity is not null)

@@ -11,13 +11,8 @@ public static class GunicornOnlyFlags
     /// <summary>Accepted and ignored with a warning; true when the flag takes a value.</summary>
     private static readonly Dictionary<string, bool> Ignored = new(StringComparer.Ordinal)
     {
-        ["--access-logfile"] = true,
-        ["--access-logformat"] = true,
-        ["--error-logfile"] = true,
-        ["--log-file"] = true,
         ["--log-config"] = true,
         ["--log-syslog"] = false,
-        ["--capture-output"] = false,
         ["--enable-stdio-inheritance"] = false,
         ["-k"] = true,
         ["--worker-class"] = true,

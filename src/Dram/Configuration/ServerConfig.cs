@@ -50,6 +50,18 @@ public sealed class ServerConfig
 
     /// <summary><c>--reload-extra-file</c>s, as absolute paths.</summary>
     public IReadOnlyList<string> ReloadExtraFiles { get; init; } = [];
+    /// <summary>The access log's full path, "-" for stdout, or null when there is none.</summary>
+    public string? AccessLog { get; init; }
+
+    public string AccessLogFormat { get; init; } = Dram.Wsgi.Logs.AccessLogFormat.Default;
+
+    public bool AccessLogJson { get; init; }
+
+    /// <summary>The error log's full path, or "-" for stderr.</summary>
+    public string ErrorLog { get; init; } = "-";
+
+    /// <summary>The app's stdout and stderr go to the error log file (meaningless with stderr).</summary>
+    public bool CaptureOutput { get; init; }
 
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
@@ -101,6 +113,15 @@ public sealed class ServerConfig
         // As Gunicorn: "mysite", "mysite." and "mysite.." all name metrics mysite.gunicorn.*.
         var statsdPrefix = (line.Get(Settings.StatsdPrefix) ?? "").TrimEnd('.');
         statsdPrefix = statsdPrefix.Length > 0 ? statsdPrefix + "." : "";
+        var accessLog = LogPath(line, Settings.AccessLog);
+        if (line.Has(Settings.AccessLogJson) && accessLog is null)
+        {
+            throw new UsageException("--access-log-json formats access log lines, but there is no access log: add --access-logfile FILE (or - for stdout)");
+        }
+        if (line.Has(Settings.AccessLogJson) && line.Has(Settings.AccessLogFormat))
+        {
+            throw new UsageException("--access-log-json and --access-logformat both say what an access log line looks like; keep one of them");
+        }
 
         return new ServerConfig
         {
@@ -131,6 +152,11 @@ public sealed class ServerConfig
             Tls = TlsSettings.From(line, binds),
             Http2Cleartext = line.Has(Settings.Http2Cleartext),
             WorkerAccount = Dram.Security.WorkerAccount.From(line.Get(Settings.User), line.Get(Settings.Group), line.Has(Settings.Initgroups)),
+            AccessLog = accessLog,
+            AccessLogFormat = line.Get(Settings.AccessLogFormat) ?? Settings.AccessLogFormat.Default!,
+            AccessLogJson = line.Has(Settings.AccessLogJson),
+            ErrorLog = LogPath(line, Settings.ErrorLog) ?? "-",
+            CaptureOutput = line.Has(Settings.CaptureOutput),
             Unsupported = unsupported,
             MetricsBind = metricsBind,
             StatsdHost = line.Get(Settings.StatsdHost) is { } statsd ? StatsdAddress.Parse(statsd) : null,
@@ -139,6 +165,25 @@ public sealed class ServerConfig
             ReloadEngine = ReloadEngineKinds.TryParse(line.Get(Settings.ReloadEngine) ?? Settings.ReloadEngine.Default!, out var engine) ? engine : ReloadEngineKind.Auto,
             ReloadExtraFiles = line.GetAll(Settings.ReloadExtraFiles).Select(Path.GetFullPath).ToList(),
         };
+    }
+
+    /// <summary>
+    /// A log setting's file as a full path (relative paths are taken from where dram was started),
+    /// checked by opening it for appending as the server will; "-" and null pass through.
+    /// </summary>
+    private static string? LogPath(CommandLine line, Setting setting)
+    {
+        var value = line.Get(setting);
+        if (value is null or "-")
+        {
+            return value;
+        }
+        var full = Path.GetFullPath(value);
+        if (Dram.Wsgi.Logs.LogFile.Problem(full) is { } problem)
+        {
+            throw new UsageException($"{string.Join("/", setting.Flags)} {value}: cannot open {full} for appending ({problem}); create its directory, or name a file the user running dram may write to");
+        }
+        return full;
     }
 
     private static Dram.Wsgi.ForwardedTrust ParseForwarded(CommandLine line)

@@ -144,6 +144,34 @@ public static class Settings
     public static readonly Setting ReloadExtraFiles = new("reload_extra_files", ["--reload-extra-file"], SettingKind.Repeated, "FILE", null,
         "With --reload, also reload when FILE changes (templates, configuration). Repeat for more.",
         v => File.Exists(v) ? null : $"file {Path.GetFullPath(v)} does not exist (give an existing file; directories are not watched)");
+    public static readonly Setting AccessLog = new("accesslog", ["--access-logfile"], SettingKind.Text, "FILE", null,
+        "Write a line per request to FILE ('-' for stdout), appended to by every worker; off by default, as in Gunicorn.",
+        LogPathProblem);
+
+    public static readonly Setting AccessLogFormat = new("access_log_format", ["--access-logformat"], SettingKind.Text, "STRING", Dram.Wsgi.Logs.AccessLogFormat.Default,
+        "Access log line in Gunicorn's atoms: h client, u Basic-auth user, t time, r request line, m U q H, s status, b/B bytes, f referer, a user agent, T/M/D/L duration, p pid, %({Header}i)s, %({Header}o)s, %({KEY}e)s. Default: the combined format.",
+        v =>
+        {
+            try
+            {
+                Dram.Wsgi.Logs.AccessLogFormat.Compile(v);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+
+    public static readonly Setting AccessLogJson = new("access_log_json", ["--access-log-json"], SettingKind.Flag, "", null,
+        "Write access log lines as JSON objects (time, remote, method, path, query, protocol, status, bytes, duration_ms, referer, user_agent, pid, worker).");
+
+    public static readonly Setting ErrorLog = new("errorlog", ["--error-logfile", "--log-file"], SettingKind.Text, "FILE", "-",
+        "Write the server's log (master and workers, tracebacks, wsgi.errors) to FILE ('-' for stderr). SIGUSR1 reopens log files after rotation.",
+        LogPathProblem);
+
+    public static readonly Setting CaptureOutput = new("capture_output", ["--capture-output"], SettingKind.Flag, "", null,
+        "Send the app's stdout and stderr (print(), C extensions writing to descriptors 1 and 2) to the --error-logfile FILE.");
 
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
         "Print the version and exit.");
@@ -151,12 +179,15 @@ public static class Settings
     public static readonly Setting Help = new("help", ["-h", "--help"], SettingKind.Flag, "", null,
         "Show this help and exit.");
 
+    private static string? LogPathProblem(string value) => value.Length == 0 ? "needs a file path, or - for the standard stream" : null;
+
     public static readonly IReadOnlyList<Setting> All =
     [
         Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
         CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, DoHandshakeOnConnect, SuppressRaggedEofs, Http2Cleartext,
         User, Group, Initgroups,
-        LogLevel, MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
+        LogLevel, ErrorLog, CaptureOutput, AccessLog, AccessLogFormat, AccessLogJson,
+        MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
     ];
 }

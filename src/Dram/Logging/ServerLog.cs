@@ -91,4 +91,9 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 67, Level = LogLevel.Warning, Message = "--certfile is given but no listening socket is TCP: connections are served without TLS")]
     public static partial void NoTlsSocket(ILogger logger);
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "--capture-output has no effect without --error-logfile FILE: the app's stdout and stderr already go where dram's own output goes")]
+    public static partial void CaptureOutputWithoutFile(ILogger logger);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Critical, Message = "Cannot open the access log: {Reason}")]
+    public static partial void AccessLogUnavailable(ILogger logger, string reason);
 }

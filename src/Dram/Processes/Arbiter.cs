@@ -123,6 +123,10 @@ public sealed partial class Arbiter
         {
             ReloadLog.ExtraFilesWithoutReload(_log);
         }
+        if (_config.CaptureOutput && _config.ErrorLog == "-")
+        {
+            ServerLog.CaptureOutputWithoutFile(_log);
+        }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
         if (_config.WorkerAccount is { } owner)
@@ -312,7 +316,14 @@ public sealed partial class Arbiter
                 _errorLog.Reopen();
                 foreach (var worker in _workers.Where(w => !w.Exited))
                 {
-                    Kill(worker.Pid, SigUsr1);
+                    if (worker.Control is null)
+                    {
+                        worker.ReopenLogsWhenBooted = true;
+                    }
+                    else
+                    {
+                        Kill(worker.Pid, SigUsr1);
+                    }
                 }
                 return null;
         }
@@ -362,6 +373,11 @@ public sealed partial class Arbiter
                 catch (SocketException)
                 {
                     // The worker died meanwhile; its exit event follows.
+                }
+                if (worker.ReopenLogsWhenBooted)
+                {
+                    worker.ReopenLogsWhenBooted = false;
+                    Kill(worker.Pid, SigUsr1);
                 }
                 return null;
             case "ACCEPTING":

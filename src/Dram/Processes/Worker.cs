@@ -9,6 +9,7 @@ using Dram.Python;
 using Dram.Reloading;
 using Dram.Security;
 using Dram.Wsgi;
+using Dram.Wsgi.Logs;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Processes;
@@ -24,6 +25,30 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
     public async Task<int> RunAsync()
     {
+        // The access log, like the TLS key below, is opened with the master's privileges.
+        AccessLog? accessLog;
+        try
+        {
+            accessLog = OpenAccessLog();
+        }
+        catch (IOException e)
+        {
+            ServerLog.AccessLogUnavailable(log, e.Message);
+            return Program.ExitUsage;
+        }
+        accessLog?.Start();
+        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
+        // reopen logs) must not stop a worker, which their default action would; they are handled
+        // before the app loads, as the master forwards USR1 to a worker once it says it booted.
+        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            errorLog.Reopen(accessLog);
+        });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
+        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
+        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
+
         // The key is read with the master's privileges, then the worker gives them up before any
         // Python runs (the interpreter, and the app's imports, only ever see --user).
         TlsCredentials? tls = null;
@@ -71,6 +96,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 Forwarded = config.Forwarded,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
+                AccessLog = accessLog,
             }, errorLog.WriteRaw);
         }
         catch (PythonLoadException e)
@@ -97,17 +123,6 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
-        // reopen logs) must not stop a worker, which their default action would.
-        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
-        {
-            context.Cancel = true;
-            errorLog.Reopen();
-        });
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
-        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
-        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
-
         // Only now, with the app loaded, does the worker ask for the sockets: a broken app never
         // makes the master bind.
         using var control = Connect(identity.ControlSocket);
@@ -122,7 +137,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         using var metrics = WorkerMetrics.Create(config, errorLog, log);
         metrics?.Start(pool);
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests);
+        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog);
         await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
         if (tls is not null && !host.ServesTls && identity.Id == 1)
         {
@@ -141,6 +156,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+        accessLog?.Dispose();
         RunAtExit();
         // The last counts, so the master's totals include every request this worker answered.
         if (metrics?.ReportLine() is { } finalReport)
@@ -170,6 +186,18 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             ReloadLog.ScanFailed(log, $"{e.TypeName}: {e.Message}");
             return (null, []);
         }
+    }
+
+    /// <summary>The access log the settings ask for, or null; throws <see cref="IOException"/> when its file cannot be opened.</summary>
+    private AccessLog? OpenAccessLog()
+    {
+        if (config.AccessLog is not { } path)
+        {
+            return null;
+        }
+        AccessLogLayout layout = config.AccessLogJson ? new AccessLogJson() : AccessLogFormat.Compile(config.AccessLogFormat);
+        var file = LogFile.Open(path, LogFile.StandardOutput);
+        return new AccessLog(file, layout, config.Forwarded, config.RootPath, identity.Id, loggerFactory.CreateLogger("dram.wsgi"));
     }
 
     private static ControlChannel Connect(string path)

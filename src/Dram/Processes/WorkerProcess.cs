@@ -18,6 +18,12 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
 
     public ControlChannel? Control { get; set; }
 
+    /// <summary>
+    /// USR1 came while the worker was starting, when the signal could have ended it (its handler
+    /// may not be in place yet); it gets the signal once it says it booted.
+    /// </summary>
+    public bool ReopenLogsWhenBooted { get; set; }
+
     /// <summary>Loaded the app and serves the listening sockets.</summary>
     public bool Accepting { get; set; }
 
