@@ -1,11 +1,17 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Abstractions;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Wsgi;
 
-/// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
-public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null) : IHttpApplication<PendingRequest>
+/// <summary>
+/// Kestrel's entry point: every request is queued to the Python threads and awaited. A request
+/// whose Content-Length exceeds <paramref name="maxRequestBodySize"/> (<c>--limit-request-body</c>;
+/// 0: no limit) is answered 413 here, before the app or a static file is involved; Kestrel enforces
+/// the same limit on chunked bodies as they are read.
+/// </summary>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, long maxRequestBodySize = 0) : IHttpApplication<PendingRequest>
 {
     private long _served;
     private long _limit = long.MaxValue;
@@ -38,6 +44,11 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
 
     public Task ProcessRequestAsync(PendingRequest context)
     {
+        if (maxRequestBodySize > 0
+            && context.Features.GetRequiredFeature<IHttpRequestFeature>().Headers.ContentLength > maxRequestBodySize)
+        {
+            return PlainResponse.SendAsync(context.Features, StatusCodes.Status413PayloadTooLarge, closeConnection: true);
+        }
         if (shortcut?.TryHandle(context.Features) is { } handled)
         {
             return handled;

@@ -35,6 +35,9 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "{Method} {Path}: the timed-out request's thread unwound ({Exception})")]
     public static partial void TimedOutUnwound(ILogger logger, string method, string path, string exception);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Method} {Path}: refused with {Status} before the app was called: {Reason}")]
+    public static partial void RequestRejected(ILogger logger, string method, string path, int status, string reason);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

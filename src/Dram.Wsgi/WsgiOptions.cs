@@ -16,4 +16,16 @@ public sealed class WsgiOptions
 
     /// <summary>Proxies allowed to set the client address and scheme through X-Forwarded-* headers.</summary>
     public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.Nobody;
+
+    /// <summary>The headers by which a trusted proxy says the client used HTTPS (<c>--secure-scheme-headers</c>).</summary>
+    public SecureSchemeHeaders SecureSchemeHeaders { get; init; } = SecureSchemeHeaders.None;
+
+    /// <summary>
+    /// Connections open with a PROXY protocol header (<c>--proxy-protocol</c>): X-Forwarded-* trust
+    /// is then decided on the proxy that sent it, not on the client it named.
+    /// </summary>
+    public bool ProxyProtocol { get; init; }
+
+    /// <summary>Longest header line in bytes, <c>Name: value</c> and CRLF (<c>--limit-request-field_size</c>); 0: no limit.</summary>
+    public int MaxHeaderFieldSize { get; init; }
 }

@@ -100,8 +100,14 @@ internal sealed unsafe class WsgiRequest
         try
         {
             var input = _runtime.InputType.New(_handle, Generation);
-            environ = _environ.Build(_request, features, input);
-            Py.DecRef(input);
+            try
+            {
+                environ = _environ.Build(_request, features, input);
+            }
+            finally
+            {
+                Py.DecRef(input);
+            }
             startResponse = _runtime.StartResponseType.New(_handle, Generation);
             result = CallApp(environ, startResponse);
             if (result == 0)
@@ -116,6 +122,11 @@ internal sealed unsafe class WsgiRequest
         catch (PythonException e)
         {
             AppFailed(e);
+        }
+        catch (RequestRejectedException e)
+        {
+            WsgiLog.RequestRejected(_log, _method, _path, e.StatusCode, e.Message);
+            SendError(e.StatusCode);
         }
         finally
         {

@@ -27,6 +27,14 @@ public sealed class ServerConfig
     public int Umask { get; init; }
     public required IReadOnlyList<StaticMapping> StaticMaps { get; init; }
     public required Dram.Wsgi.ForwardedTrust Forwarded { get; init; }
+    public required Dram.Wsgi.SecureSchemeHeaders SecureSchemeHeaders { get; init; }
+    public bool ProxyProtocol { get; init; }
+    public required Dram.Wsgi.ForwardedTrust ProxyAllowFrom { get; init; }
+
+    /// <summary>--proxy-allow-from as given, for the log line of a refused peer.</summary>
+    public required string ProxyAllowFromText { get; init; }
+
+    public required RequestLimits Limits { get; init; }
 
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
@@ -96,6 +104,12 @@ public sealed class ServerConfig
             Umask = UmaskValue.TryParse(line.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
             StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
             Forwarded = ParseForwarded(line),
+            SecureSchemeHeaders = Dram.Wsgi.SecureSchemeHeaders.Parse(line.Get(Settings.SecureSchemeHeaders) ?? Settings.SecureSchemeHeaders.Default!),
+            ProxyProtocol = line.Has(Settings.ProxyProtocol),
+            ProxyAllowFrom = Dram.Wsgi.ForwardedTrust.Parse(line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!, trustUnixSockets: true),
+            ProxyAllowFromText = line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!,
+            Limits = new RequestLimits(Int(line, Settings.LimitRequestLine), Int(line, Settings.LimitRequestFields), Int(line, Settings.LimitRequestFieldSize),
+                long.Parse(line.Get(Settings.LimitRequestBody) ?? Settings.LimitRequestBody.Default!, CultureInfo.InvariantCulture)),
             Unsupported = unsupported,
         };
     }

@@ -29,13 +29,20 @@ public sealed class KestrelHost : IAsyncDisposable
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
             ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).AddLogging().BuildServiceProvider(),
         };
-        // Uploads stream through wsgi.input and are never buffered whole, so no total limit applies by default.
-        options.Limits.MaxRequestBodySize = null;
+        config.Limits.ApplyTo(options.Limits);
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
 
+        var proxyLog = loggerFactory.CreateLogger("dram.proxy");
         foreach (var fd in descriptors)
         {
-            options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+            options.ListenHandle((ulong)fd, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (config.ProxyProtocol)
+                {
+                    listen.Use(next => new ProxyProtocolMiddleware(next, config.ProxyAllowFrom, config.ProxyAllowFromText, proxyLog).OnConnectionAsync);
+                }
+            });
         }
 
         var transport = new SocketTransportOptions
@@ -43,6 +50,8 @@ public sealed class KestrelHost : IAsyncDisposable
             // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
             // and never blocks, so it runs where the read completed instead of hopping threads.
             UnsafePreferInlineScheduling = true,
+            // The transport's read buffer is where a request line or header line waits to be parsed.
+            MaxReadBufferSize = config.Limits.ReadBufferSize,
         };
         _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
     }

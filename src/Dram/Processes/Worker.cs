@@ -41,6 +41,9 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 Threads = config.Threads,
                 MultiProcess = config.Workers > 1,
                 Forwarded = config.Forwarded,
+                SecureSchemeHeaders = config.SecureSchemeHeaders,
+                ProxyProtocol = config.ProxyProtocol,
+                MaxHeaderFieldSize = config.Limits.FieldSize,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
             }, errorLog.WriteRaw);
@@ -90,8 +93,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
 
         pool.Start();
-        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles);
+        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, config.Limits.FieldSize, loggerFactory) : null;
+        var application = new WsgiHttpApplication(pool, staticFiles, config.Limits.Body);
         await using var host = new KestrelHost(config, descriptors, loggerFactory);
         await host.StartAsync(application);
         control.Send("ACCEPTING");
