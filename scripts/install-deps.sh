@@ -5,8 +5,9 @@
 set -euo pipefail
 packages=(python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
 if [[ "${1:-}" == "--tests" ]]; then
-    # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium.
-    packages+=(curl procps postgresql nginx systemd chromium)
+    # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium;
+    # the proxy tests HAProxy, nginx's stream module and Gunicorn (to compare answers with).
+    packages+=(curl procps postgresql nginx systemd chromium haproxy libnginx-mod-stream gunicorn)
 fi
 missing=()
 for p in "${packages[@]}"; do

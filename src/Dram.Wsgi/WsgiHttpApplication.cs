@@ -8,8 +8,8 @@ namespace Dram.Wsgi;
 /// <summary>
 /// Kestrel's entry point: every request is queued to the Python threads and awaited. A request
 /// whose Content-Length exceeds <paramref name="maxRequestBodySize"/> (<c>--limit-request-body</c>;
-/// 0: no limit) is answered 413 here, before the app or a static file is involved; Kestrel enforces
-/// the same limit on chunked bodies as they are read.
+/// 0: no limit) is answered 413 here, before the app or a static file is involved; a chunked body
+/// is held to it as wsgi.input reads it.
 /// </summary>
 public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, long maxRequestBodySize = 0) : IHttpApplication<PendingRequest>
 {

@@ -28,4 +28,7 @@ public sealed class WsgiOptions
 
     /// <summary>Longest header line in bytes, <c>Name: value</c> and CRLF (<c>--limit-request-field_size</c>); 0: no limit.</summary>
     public int MaxHeaderFieldSize { get; init; }
+
+    /// <summary>Largest request body in bytes (<c>--limit-request-body</c>); 0: no limit.</summary>
+    public long MaxRequestBodySize { get; init; }
 }

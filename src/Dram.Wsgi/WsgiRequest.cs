@@ -68,7 +68,7 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader(() => Released);
+        Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize);
     }
 
     /// <summary>Counts requests run in this slot; objects made for an earlier request see a different number.</summary>
@@ -613,6 +613,10 @@ internal sealed unsafe class WsgiRequest
         if (_contentLength >= 0 && _status is not (204 or 304))
         {
             headers.ContentLength = _contentLength;
+        }
+        if (Input.LimitExceeded)
+        {
+            headers.Connection = "close";
         }
         // Kestrel's body writer hands out buffers only once the response has started.
         return _body.StartAsync();

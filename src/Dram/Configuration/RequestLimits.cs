@@ -43,10 +43,11 @@ public sealed record RequestLimits(int Line, int Fields, int FieldSize, long Bod
 
     /// <summary>
     /// The whole header block, as Gunicorn bounds what it buffers: fields × (field size + CRLF) + the
-    /// blank line, with 8190 standing in for an unlimited field size.
+    /// blank line, with 8190 standing in for an unlimited field size; but never more than the read
+    /// buffer, which Kestrel needs to hold the whole block (819,204 bytes with the defaults).
     /// </summary>
     public int KestrelHeadersTotalSize =>
-        (int)Math.Min(int.MaxValue, (long)KestrelHeaderCount * ((FieldSize == 0 ? DefaultFieldSize : FieldSize) + 2) + 4);
+        (int)Math.Min(ReadBufferSize, (long)KestrelHeaderCount * ((FieldSize == 0 ? DefaultFieldSize : FieldSize) + 2) + 4);
 
     /// <summary>
     /// Bytes a connection may have buffered unparsed: at least Kestrel's default, and enough for the
@@ -60,7 +61,8 @@ public sealed record RequestLimits(int Line, int Fields, int FieldSize, long Bod
         limits.MaxRequestHeaderCount = KestrelHeaderCount;
         limits.MaxRequestHeadersTotalSize = KestrelHeadersTotalSize;
         limits.MaxRequestBufferSize = ReadBufferSize;
-        // Uploads stream through wsgi.input and are never buffered whole, so without a limit none applies.
-        limits.MaxRequestBodySize = Body == 0 ? null : Body;
+        // Uploads stream through wsgi.input and are never buffered whole. --limit-request-body is
+        // Dram's to enforce: Kestrel's limit counts a chunked body's framing as well as its bytes.
+        limits.MaxRequestBodySize = null;
     }
 }

@@ -44,6 +44,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 SecureSchemeHeaders = config.SecureSchemeHeaders,
                 ProxyProtocol = config.ProxyProtocol,
                 MaxHeaderFieldSize = config.Limits.FieldSize,
+                MaxRequestBodySize = config.Limits.Body,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
             }, errorLog.WriteRaw);

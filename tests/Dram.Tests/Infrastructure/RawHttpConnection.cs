@@ -9,24 +9,62 @@ namespace Dram.Tests.Infrastructure;
 /// </summary>
 public sealed class RawHttpConnection : IDisposable
 {
-    private readonly TcpClient _client;
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly List<byte> _buffer = [];
 
-    private RawHttpConnection(TcpClient client)
+    private RawHttpConnection(Socket socket)
     {
-        _client = client;
-        _stream = client.GetStream();
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
     }
 
-    public static async Task<RawHttpConnection> OpenAsync(int port)
+    public static Task<RawHttpConnection> OpenAsync(int port) => OpenAsync(port, from: null);
+
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> from <paramref name="from"/> (another loopback
+    /// address such as 127.0.0.2, so the server sees a peer other than itself).
+    /// </summary>
+    public static async Task<RawHttpConnection> OpenAsync(int port, System.Net.IPAddress? from, System.Net.IPAddress? to = null)
     {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync("127.0.0.1", port);
-        return new RawHttpConnection(client);
+        var server = to ?? System.Net.IPAddress.Loopback;
+        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (from is not null)
+            {
+                socket.Bind(new System.Net.IPEndPoint(from, 0));
+            }
+            await socket.ConnectAsync(new System.Net.IPEndPoint(server, port));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new RawHttpConnection(socket);
     }
 
-    public Socket Socket => _client.Client;
+    /// <summary>Connects to a unix domain socket.</summary>
+    public static async Task<RawHttpConnection> OpenUnixAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new RawHttpConnection(socket);
+    }
+
+    public Socket Socket => _socket;
+
+    /// <summary>This side's TCP port, which the server sees as REMOTE_PORT.</summary>
+    public int LocalPort => ((System.Net.IPEndPoint)_socket.LocalEndPoint!).Port;
 
     public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));
 
@@ -257,6 +295,5 @@ public sealed class RawHttpConnection : IDisposable
     public void Dispose()
     {
         _stream.Dispose();
-        _client.Dispose();
     }
 }
