@@ -60,6 +60,7 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, Forwarded
     private static async Task<(ProxyHeader? Header, string? Problem)> ReadHeaderAsync(PipeReader input)
     {
         using var timeout = new CancellationTokenSource(HeaderTimeout);
+        long received = 0;
         while (true)
         {
             ReadResult result;
@@ -67,11 +68,17 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, Forwarded
             {
                 result = await input.ReadAsync(timeout.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
                 return (null, $"no complete PROXY protocol header within {HeaderTimeout.TotalSeconds:0} s");
             }
+            catch (Exception e) when (e is IOException or ConnectionAbortedException)
+            {
+                // A reset: HAProxy's health checks connect and reset, as any peer may.
+                return (null, ClosedAfter(received));
+            }
             var buffer = result.Buffer;
+            received = buffer.Length;
             switch (ProxyProtocolHeader.TryParse(buffer, out var header, out var problem))
             {
                 case ProxyHeaderStatus.Complete:
@@ -81,15 +88,16 @@ internal sealed class ProxyProtocolMiddleware(ConnectionDelegate next, Forwarded
                     input.AdvanceTo(buffer.Start, buffer.End);
                     return (null, problem);
             }
+            input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
-                var received = buffer.Length;
-                input.AdvanceTo(buffer.Start, buffer.End);
-                return (null, received == 0 ? null : $"the peer closed the connection after {received} bytes, inside the PROXY protocol header");
+                return (null, ClosedAfter(received));
             }
-            input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
+
+    private static string? ClosedAfter(long received) =>
+        received == 0 ? null : $"the peer closed the connection after {received} bytes, inside the PROXY protocol header";
 
     private static string Describe(IPEndPoint? peer) => peer is null ? "a unix-socket peer" : peer.ToString();
 }

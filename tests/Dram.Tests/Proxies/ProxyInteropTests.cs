@@ -29,6 +29,22 @@ public sealed class ProxyInteropTests
     }
 
     [SkippableFact]
+    public async Task HAProxyHealthChecksAreNeitherWarningsNorErrors()
+    {
+        Skip.If(!HostTool.HAProxy.IsAvailable, HostTool.HAProxy.MissingReason);
+        await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--proxy-protocol"]);
+        using var directory = new TempDirectory("dram-haproxy-");
+
+        var frontend = FreePort.Next();
+        await using var haproxy = await StartHAProxyAsync(directory.Path, frontend, $"127.0.0.1:{dram.Port} send-proxy-v2 check inter 200");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await AssertClientSeenAsync(frontend, haproxy.Output + dram.Output);
+
+        Assert.DoesNotContain("[ERROR]", dram.Output);
+        Assert.DoesNotContain("[WARNING]", dram.Output);
+    }
+
+    [SkippableFact]
     public async Task HAProxyToAUnixSocket()
     {
         Skip.If(!HostTool.HAProxy.IsAvailable, HostTool.HAProxy.MissingReason);

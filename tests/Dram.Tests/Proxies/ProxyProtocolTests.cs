@@ -230,6 +230,27 @@ public sealed class ProxyProtocolTests(ProxyProtocolTests.ProxiedServer server) 
     }
 
     [Fact]
+    public async Task APeerThatResetsTheConnectionIsNotAnError()
+    {
+        int resetPort;
+        using (var reset = await RawHttpConnection.OpenAsync(server.Port))
+        {
+            resetPort = reset.LocalPort;
+            // Give the server time to accept and wait for the header: a reset still in the
+            // accept queue never reaches it.
+            await Task.Delay(500);
+            // Closing with a zero linger time sends RST, as HAProxy's health checks do (disposing
+            // the stream would shut the socket down with a FIN first).
+            reset.Socket.Close(0);
+        }
+        await FetchAsync(V1("PROXY UNKNOWN\r\n"));
+        await Task.Delay(200);
+
+        Assert.DoesNotContain("[ERROR]", server.Dram.Output);
+        Assert.DoesNotContain($"127.0.0.1:{resetPort}", server.Dram.Output);
+    }
+
+    [Fact]
     public async Task APeerOutsideTheAllowListIsDisconnectedEvenWithAValidHeader()
     {
         using var connection = await RawHttpConnection.OpenAsync(server.Port, Outsider);
