@@ -40,26 +40,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private nint _certificateSubject;
     private nint _certificateIssuer;
 
-    /// <summary>The scheme a trusted proxy says the client used, from the headers Gunicorn's secure_scheme_headers default names.</summary>
-    private static string? ForwardedScheme(IHeaderDictionary headers)
-    {
-        if (headers.TryGetValue("X-Forwarded-Proto", out var proto) && proto.Count > 0)
-        {
-            var last = proto[^1]!.Split(',')[^1].Trim();
-            return last.Equals("https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        if (headers.TryGetValue("X-Forwarded-Ssl", out var ssl) && ssl.Count > 0)
-        {
-            return ssl[^1]!.Trim().Equals("on", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        if (headers.TryGetValue("X-Forwarded-Protocol", out var protocol) && protocol.Count > 0)
-        {
-            return protocol[^1]!.Trim().Equals("ssl", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        return null;
-    }
+    private readonly SecureSchemeHeaders _schemeHeaders = runtime.Options.SecureSchemeHeaders;
+    private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
+    private readonly int _maxHeaderFieldSize = runtime.Options.MaxHeaderFieldSize;
 
-    /// <summary>A new environ dict (new reference); the GIL is held.</summary>
+    /// <summary>
+    /// A new environ dict (new reference); the GIL is held. Throws <see cref="RequestRejectedException"/>
+    /// for a request the app must not see (an over-long header line, contradictory scheme headers).
+    /// </summary>
     public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
     {
         var connection = features.Get<IHttpConnectionFeature>();
@@ -67,11 +55,30 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         var scheme = request.Scheme;
         // Kestrel's scheme is "https" exactly when the connection is TLS (before any proxy header).
         var tls = scheme == "https" ? features.Get<ITlsConnectionFeature>() : null;
-        string? forwardedFor = null;
-        if (_trust.Trusts(connection?.RemoteIpAddress))
+        var remote = connection?.RemoteIpAddress;
+        var remotePort = remote is null ? -1 : connection!.RemotePort;
+        if (_trust.Trusts(SocketPeer(features, remote)))
         {
-            scheme = ForwardedScheme(headers) ?? scheme;
-            forwardedFor = headers.TryGetValue("X-Forwarded-For", out var values) ? _trust.ForwardedClient(values) : null;
+            switch (_schemeHeaders.Resolve(headers))
+            {
+                case ForwardedScheme.Https:
+                    scheme = "https";
+                    break;
+                case ForwardedScheme.Http:
+                    scheme = "http";
+                    break;
+                case ForwardedScheme.Contradictory:
+                    throw new RequestRejectedException(StatusCodes.Status400BadRequest,
+                        $"contradictory secure scheme headers (--secure-scheme-headers {_schemeHeaders.Text})");
+            }
+            if (headers.TryGetValue("X-Forwarded-For", out var forwardedFor)
+                && ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
+            {
+                // The proxy's own port would not belong to the client, so REMOTE_PORT is left
+                // out unless the proxy gave the client's.
+                remote = client;
+                remotePort = clientPort;
+            }
         }
         var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
@@ -82,11 +89,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.SetItem(env, _keys.WsgiInput, input);
             SetHeaders(env, headers);
             SetServer(env, headers.Host, scheme, connection);
-            SetRemote(env, connection);
-            if (forwardedFor is not null)
-            {
-                Set(env, _keys.RemoteAddr, Py.NewString(forwardedFor));
-            }
+            SetRemote(env, remote, remotePort);
             if (tls is not null)
             {
                 SetTls(env, tls, features.Get<ITlsHandshakeFeature>());
@@ -99,6 +102,13 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             throw;
         }
     }
+
+    /// <summary>
+    /// The peer whose trust counts: the socket's, which behind a PROXY protocol header is the proxy
+    /// that sent it rather than the client it named. Null for a unix-socket peer.
+    /// </summary>
+    private IPAddress? SocketPeer(IFeatureCollection features, IPAddress? remote) =>
+        _proxyProtocol && features.Get<ProxiedConnection>() is { } proxied ? proxied.ProxyAddress : remote;
 
     /// <summary>Sets a key to a value whose reference the environ takes over; a borrowed constant is passed with its own reference added.</summary>
     private static void Set(nint env, nint key, nint newValue)
@@ -173,6 +183,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     {
         foreach (var header in headers)
         {
+            if (!HeaderFieldLimit.Fits(header.Key, header.Value, _maxHeaderFieldSize))
+            {
+                throw HeaderFieldLimit.Rejection(header.Key, _maxHeaderFieldSize);
+            }
             var key = HeaderKey(header.Key, out var owned);
             if (key == 0)
             {
@@ -324,9 +338,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         Py.SetItem(env, _keys.SslClientIssuer, _certificateIssuer);
     }
 
-    private void SetRemote(nint env, IHttpConnectionFeature? connection)
+    /// <summary>REMOTE_ADDR, and REMOTE_PORT when <paramref name="port"/> is known (not for unix-socket peers).</summary>
+    private void SetRemote(nint env, IPAddress? address, int port)
     {
-        if (connection?.RemoteIpAddress is not { } address)
+        if (address is null)
         {
             // A unix-socket peer has no address; Gunicorn passes an empty string too.
             Py.SetItem(env, _keys.RemoteAddr, _keys.Empty);
@@ -344,7 +359,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 Set(env, _keys.RemoteAddr, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
             }
         }
-        connection.RemotePort.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
+        if (port < 0)
+        {
+            return;
+        }
+        port.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
         fixed (char* p = text)
         {
             Set(env, _keys.RemotePort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));

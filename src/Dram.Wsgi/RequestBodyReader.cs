@@ -11,8 +11,11 @@ namespace Dram.Wsgi;
 /// (hence <c>wsgi.input_terminated</c>), nothing is buffered beyond what a call asks for, and the
 /// GIL is released whenever a read waits for the client. Kestrel answers <c>Expect: 100-continue</c>
 /// on the first read. Methods return new Python references, or 0 with a Python error set.
+/// A body growing past <paramref name="maxBodySize"/> (<c>--limit-request-body</c>; 0: no limit)
+/// fails the read: a Content-Length over it never gets here, but a chunked body's size shows only as
+/// it arrives. (Kestrel's own limit would count the chunk framing too.)
 /// </summary>
-internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
+internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long maxBodySize)
 {
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
@@ -22,15 +25,32 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
     private bool _eof;
     private ArrayBufferWriter<byte> _line = new();
 
+    /// <summary>Body bytes handed to the app so far.</summary>
+    private long _consumed;
+
     /// <summary>The HTTP status the request should get when a body read failed (413 too large, 400 truncated).</summary>
     public int? FailureStatus { get; private set; }
+
+    /// <summary>
+    /// True once the body outgrew --limit-request-body: the response then closes the connection, so
+    /// the rest of the body is never read just to be thrown away.
+    /// </summary>
+    public bool LimitExceeded { get; private set; }
 
     public void Bind(PipeReader reader, long? declaredLength)
     {
         _reader = reader;
         _declaredLength = declaredLength;
         _eof = false;
+        _consumed = 0;
         FailureStatus = null;
+        LimitExceeded = false;
+    }
+
+    private void Consume(in ReadOnlySequence<byte> buffer, long count)
+    {
+        _reader.AdvanceTo(buffer.GetPosition(count));
+        _consumed += count;
     }
 
     /// <summary>read(size=-1): exactly size bytes unless the body ends first.</summary>
@@ -69,7 +89,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
                 }
             }
             buffer.Slice(0, take).CopyTo(new Span<byte>(CApi.PyBytes_AsString(result) + filled, (int)take));
-            _reader.AdvanceTo(buffer.GetPosition(take));
+            Consume(buffer, take);
             filled += take;
         }
         if (filled != capacity && CApi._PyBytes_Resize(&result, (nint)filled) < 0)
@@ -101,7 +121,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             {
                 _line.Write(segment.Span);
             }
-            _reader.AdvanceTo(buffer.End);
+            Consume(buffer, buffer.Length);
         }
         return TakeLine();
     }
@@ -131,11 +151,11 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             {
                 var line = candidate.Slice(0, buffer.GetPosition(1, at));
                 Append(line);
-                _reader.AdvanceTo(line.End);
+                Consume(buffer, line.Length);
                 break;
             }
             Append(candidate);
-            _reader.AdvanceTo(candidate.End);
+            Consume(buffer, candidate.Length);
             if (size >= 0 && _line.WrittenCount >= size)
             {
                 break;
@@ -249,6 +269,16 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             return false;
         }
         buffer = result.Buffer;
+        if (maxBodySize > 0 && _consumed + buffer.Length > maxBodySize)
+        {
+            _reader.AdvanceTo(buffer.Start);
+            buffer = default;
+            FailureStatus = StatusCodes.Status413PayloadTooLarge;
+            LimitExceeded = true;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: it is larger than --limit-request-body ({maxBodySize} bytes)");
+            return false;
+        }
         completed = result.IsCompleted || result.IsCanceled;
         if (buffer.IsEmpty && completed)
         {

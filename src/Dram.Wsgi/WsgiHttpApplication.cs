@@ -7,8 +7,13 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Wsgi;
 
-/// <summary>Kestrel's entry point: every request is queued to the Python threads and awaited.</summary>
-public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, RequestMetrics? metrics = null, AccessLog? accessLog = null) : IHttpApplication<PendingRequest>
+/// <summary>
+/// Kestrel's entry point: every request is queued to the Python threads and awaited. A request
+/// whose Content-Length exceeds <paramref name="maxRequestBodySize"/> (<c>--limit-request-body</c>;
+/// 0: no limit) is answered 413 here, before the app or a static file is involved; a chunked body
+/// is held to it as wsgi.input reads it.
+/// </summary>
+public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? shortcut = null, RequestMetrics? metrics = null, AccessLog? accessLog = null, long maxRequestBodySize = 0) : IHttpApplication<PendingRequest>
 {
     private readonly bool _timed = metrics is not null || accessLog is not null;
     private long _served;
@@ -47,6 +52,11 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
 
     public Task ProcessRequestAsync(PendingRequest context)
     {
+        if (maxRequestBodySize > 0
+            && context.Features.GetRequiredFeature<IHttpRequestFeature>().Headers.ContentLength > maxRequestBodySize)
+        {
+            return PlainResponse.SendAsync(context.Features, StatusCodes.Status413PayloadTooLarge, closeConnection: true);
+        }
         if (shortcut?.TryHandle(context.Features) is { } handled)
         {
             return accessLog is null ? handled : LogShortcutAsync(handled, context.Features, context.ReceivedTimestamp, accessLog);

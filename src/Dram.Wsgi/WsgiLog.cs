@@ -41,6 +41,9 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Access log {Target}: {Count} line(s) lost: {Reason}")]
     public static partial void AccessLinesLost(ILogger logger, long count, string target, string reason);
 
+    [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "{Method} {Path}: refused with {Status} before the app was called: {Reason}")]
+    public static partial void RequestRejected(ILogger logger, string method, string path, int status, string reason);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

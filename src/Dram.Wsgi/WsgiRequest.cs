@@ -84,7 +84,7 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader(() => Released);
+        Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize);
         _accessLog = runtime.Options.AccessLog;
         if (_accessLog is { EnvironKeys.Count: > 0 } accessLog)
         {
@@ -133,8 +133,14 @@ internal sealed unsafe class WsgiRequest
         try
         {
             var input = _runtime.InputType.New(_handle, Generation);
-            environ = _environ.Build(_request, features, input);
-            Py.DecRef(input);
+            try
+            {
+                environ = _environ.Build(_request, features, input);
+            }
+            finally
+            {
+                Py.DecRef(input);
+            }
             if (_environValues is not null)
             {
                 // Kept in case the request times out, when the environ cannot be read again.
@@ -154,6 +160,11 @@ internal sealed unsafe class WsgiRequest
         catch (PythonException e)
         {
             AppFailed(e);
+        }
+        catch (RequestRejectedException e)
+        {
+            WsgiLog.RequestRejected(_log, _method, _path, e.StatusCode, e.Message);
+            SendError(e.StatusCode);
         }
         finally
         {
@@ -695,6 +706,10 @@ internal sealed unsafe class WsgiRequest
         if (_contentLength >= 0 && _status is not (204 or 304))
         {
             headers.ContentLength = _contentLength;
+        }
+        if (Input.LimitExceeded)
+        {
+            headers.Connection = "close";
         }
         // Kestrel's body writer hands out buffers only once the response has started.
         return _body.StartAsync();

@@ -19,13 +19,8 @@ public static class GunicornOnlyFlags
         ["--worker-connections"] = true,
         ["--worker-tmp-dir"] = true,
         ["--preload"] = false,
-        ["--limit-request-line"] = true,
-        ["--limit-request-fields"] = true,
-        ["--limit-request-field_size"] = true,
         ["-n"] = true,
         ["--name"] = true,
-        ["--proxy-protocol"] = false,
-        ["--proxy-allow-from"] = true,
         ["--no-sendfile"] = false,
         ["--reuse-port"] = false,
     };

@@ -27,6 +27,14 @@ public sealed class ServerConfig
     public int Umask { get; init; }
     public required IReadOnlyList<StaticMapping> StaticMaps { get; init; }
     public required Dram.Wsgi.ForwardedTrust Forwarded { get; init; }
+    public required Dram.Wsgi.SecureSchemeHeaders SecureSchemeHeaders { get; init; }
+    public bool ProxyProtocol { get; init; }
+    public required Dram.Wsgi.ForwardedTrust ProxyAllowFrom { get; init; }
+
+    /// <summary>--proxy-allow-from as given, for the log line of a refused peer.</summary>
+    public required string ProxyAllowFromText { get; init; }
+
+    public required RequestLimits Limits { get; init; }
 
     /// <summary>TLS on TCP binds (--certfile and companions), or null for plain HTTP.</summary>
     public TlsSettings? Tls { get; init; }
@@ -113,6 +121,11 @@ public sealed class ServerConfig
         // As Gunicorn: "mysite", "mysite." and "mysite.." all name metrics mysite.gunicorn.*.
         var statsdPrefix = (line.Get(Settings.StatsdPrefix) ?? "").TrimEnd('.');
         statsdPrefix = statsdPrefix.Length > 0 ? statsdPrefix + "." : "";
+        if (line.Has(Settings.ProxyProtocol) && line.Has(Settings.Http2Cleartext))
+        {
+            // h2c connections are told apart by their first bytes, which a PROXY header would be.
+            throw new UsageException("--proxy-protocol and --http2-cleartext cannot be used together: a connection's first bytes are either a PROXY header or the HTTP/2 preface; drop one of them (TLS binds get HTTP/2 by ALPN with --proxy-protocol)");
+        }
         var accessLog = LogPath(line, Settings.AccessLog);
         if (line.Has(Settings.AccessLogJson) && accessLog is null)
         {
@@ -157,6 +170,12 @@ public sealed class ServerConfig
             AccessLogJson = line.Has(Settings.AccessLogJson),
             ErrorLog = LogPath(line, Settings.ErrorLog) ?? "-",
             CaptureOutput = line.Has(Settings.CaptureOutput),
+            SecureSchemeHeaders = Dram.Wsgi.SecureSchemeHeaders.Parse(line.Get(Settings.SecureSchemeHeaders) ?? Settings.SecureSchemeHeaders.Default!),
+            ProxyProtocol = line.Has(Settings.ProxyProtocol),
+            ProxyAllowFrom = Dram.Wsgi.ForwardedTrust.Parse(line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!, trustUnixSockets: true),
+            ProxyAllowFromText = line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!,
+            Limits = new RequestLimits(Int(line, Settings.LimitRequestLine), Int(line, Settings.LimitRequestFields), Int(line, Settings.LimitRequestFieldSize),
+                long.Parse(line.Get(Settings.LimitRequestBody) ?? Settings.LimitRequestBody.Default!, CultureInfo.InvariantCulture)),
             Unsupported = unsupported,
             MetricsBind = metricsBind,
             StatsdHost = line.Get(Settings.StatsdHost) is { } statsd ? StatsdAddress.Parse(statsd) : null,

@@ -69,18 +69,36 @@ public static class Settings
 
     public static readonly Setting ForwardedAllowIps = new("forwarded_allow_ips", ["--forwarded-allow-ips"], SettingKind.Text, "IPS", "127.0.0.1,::1",
         "Proxies (IPs, CIDRs, or *) whose X-Forwarded-For/-Proto set REMOTE_ADDR and wsgi.url_scheme; unix-socket peers are trusted too. Default: $FORWARDED_ALLOW_IPS or 127.0.0.1,::1.",
-        v =>
-        {
-            try
-            {
-                Dram.Wsgi.ForwardedTrust.Parse(v, true);
-                return null;
-            }
-            catch (FormatException e)
-            {
-                return e.Message;
-            }
-        });
+        v => Check(() => Dram.Wsgi.ForwardedTrust.Parse(v, true)));
+
+    public static readonly Setting SecureSchemeHeaders = new("secure_scheme_headers", ["--secure-scheme-headers"], SettingKind.Text, "NAME=VALUE,...",
+        Dram.Wsgi.SecureSchemeHeaders.Default,
+        "Headers by which a proxy in --forwarded-allow-ips says the client used HTTPS, each with its exact value; any other value means HTTP, and headers that disagree get 400. '' turns them off. Default: " + Dram.Wsgi.SecureSchemeHeaders.Default + ".",
+        v => Check(() => Dram.Wsgi.SecureSchemeHeaders.Parse(v)));
+
+    public static readonly Setting ProxyProtocol = new("proxy_protocol", ["--proxy-protocol"], SettingKind.Flag, "", null,
+        "Require a PROXY protocol header (v1 or v2, as HAProxy's send-proxy or nginx's proxy_protocol send) on every connection; the client it names becomes REMOTE_ADDR and REMOTE_PORT.");
+
+    public static readonly Setting ProxyAllowFrom = new("proxy_allow_ips", ["--proxy-allow-from"], SettingKind.Text, "IPS", "127.0.0.1,::1",
+        "Peers (IPs, CIDRs, or *) allowed to send a PROXY protocol header; unix-socket peers are allowed too, others are disconnected. Default: 127.0.0.1,::1.",
+        v => Check(() => Dram.Wsgi.ForwardedTrust.Parse(v, true)));
+
+    public static readonly Setting LimitRequestLine = new("limit_request_line", ["--limit-request-line"], SettingKind.Integer, "INT", RequestLimits.DefaultLine.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "Longest request line (method, target, version) in bytes; a longer one gets 414. 0 lifts it to 1048576. Default: 4094.",
+        v => int.Parse(v) <= RequestLimits.MaxLineBytes ? null : $"must be between 0 (the most, {RequestLimits.MaxLineBytes}) and {RequestLimits.MaxLineBytes}");
+
+    public static readonly Setting LimitRequestFields = new("limit_request_fields", ["--limit-request-fields"], SettingKind.Integer, "INT", RequestLimits.DefaultFields.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "Most header fields in a request; more get 431. At most 32768, which 0 also means. Default: 100.",
+        v => int.Parse(v) <= RequestLimits.MaxFields ? null : $"must be between 0 (the most, {RequestLimits.MaxFields}) and {RequestLimits.MaxFields}");
+
+    public static readonly Setting LimitRequestFieldSize = new("limit_request_field_size", ["--limit-request-field_size", "--limit-request-field-size"], SettingKind.Integer, "INT",
+        RequestLimits.DefaultFieldSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "Longest header line in bytes, counted as 'Name: value' plus CRLF; a longer one gets 431. 0: no limit per line (the header block stays bounded). Default: 8190.",
+        v => int.Parse(v) <= RequestLimits.MaxLineBytes ? null : $"must be between 0 (no limit) and {RequestLimits.MaxLineBytes}");
+
+    public static readonly Setting LimitRequestBody = new("limit_request_body", ["--limit-request-body"], SettingKind.Text, "BYTES", "0",
+        "Largest request body in bytes (0: no limit). A larger Content-Length gets 413 without calling the app; a chunked body growing past it fails the read (413, connection closed).",
+        v => long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _) ? null : "must be a whole number of bytes >= 0, e.g. 10485760 for 10 MiB");
 
     public static readonly Setting Umask = new("umask", ["-m", "--umask"], SettingKind.Text, "INT", "0",
         "File mode mask for unix sockets Dram binds (octal like 022 or 0o22, or decimal). The default 0 lets any local user (nginx as www-data) connect; use 007 with a shared group.",
@@ -187,7 +205,22 @@ public static class Settings
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
         CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, DoHandshakeOnConnect, SuppressRaggedEofs, Http2Cleartext,
         User, Group, Initgroups,
+        SecureSchemeHeaders, ProxyProtocol, ProxyAllowFrom, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize, LimitRequestBody,
         LogLevel, ErrorLog, CaptureOutput, AccessLog, AccessLogFormat, AccessLogJson,
         MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
     ];
+
+    /// <summary>A validator from a parser that throws <see cref="FormatException"/> naming what is wrong.</summary>
+    private static string? Check(Action parse)
+    {
+        try
+        {
+            parse();
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
 }

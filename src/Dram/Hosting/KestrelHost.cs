@@ -39,12 +39,20 @@ public sealed class KestrelHost : IAsyncDisposable
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
             ApplicationServices = services.BuildServiceProvider(),
         };
-        // Uploads stream through wsgi.input and are never buffered whole, so no total limit applies by default.
-        options.Limits.MaxRequestBodySize = null;
+        config.Limits.ApplyTo(options.Limits);
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
 
         var https = tls is null ? null : HttpsOptions.Create(config.Tls!, tls);
         var routesCleartextHttp2 = false;
+        var proxyLog = loggerFactory.CreateLogger("dram.proxy");
+        // The PROXY header comes first on the wire, before any TLS handshake, so its middleware is the outermost.
+        void AcceptProxyHeader(ListenOptions listen)
+        {
+            if (config.ProxyProtocol)
+            {
+                listen.Use(next => new ProxyProtocolMiddleware(next, config.ProxyAllowFrom, config.ProxyAllowFromText, proxyLog).OnConnectionAsync);
+            }
+        }
         foreach (var fd in descriptors)
         {
             if (https is not null && ListeningDescriptor.IsTcp(fd))
@@ -53,6 +61,7 @@ public sealed class KestrelHost : IAsyncDisposable
                 options.ListenHandle((ulong)fd, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    AcceptProxyHeader(listen);
                     listen.UseHttps(https);
                 });
             }
@@ -64,7 +73,11 @@ public sealed class KestrelHost : IAsyncDisposable
             }
             else
             {
-                options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+                options.ListenHandle((ulong)fd, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    AcceptProxyHeader(listen);
+                });
             }
         }
 
@@ -73,6 +86,8 @@ public sealed class KestrelHost : IAsyncDisposable
             // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
             // and never blocks, so it runs where the read completed instead of hopping threads.
             UnsafePreferInlineScheduling = true,
+            // The transport's read buffer is where a request line or header line waits to be parsed.
+            MaxReadBufferSize = config.Limits.ReadBufferSize,
         };
         IConnectionListenerFactory sockets = new SocketTransportFactory(Options.Create(transport), loggerFactory);
         if (routesCleartextHttp2)

@@ -94,6 +94,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 Threads = config.Threads,
                 MultiProcess = config.Workers > 1,
                 Forwarded = config.Forwarded,
+                SecureSchemeHeaders = config.SecureSchemeHeaders,
+                ProxyProtocol = config.ProxyProtocol,
+                MaxHeaderFieldSize = config.Limits.FieldSize,
+                MaxRequestBodySize = config.Limits.Body,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
                 AccessLog = accessLog,
@@ -136,8 +140,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         pool.Start();
         using var metrics = WorkerMetrics.Create(config, errorLog, log);
         metrics?.Start(pool);
-        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog);
+        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, config.Limits.FieldSize, loggerFactory) : null;
+        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog, config.Limits.Body);
         await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
         if (tls is not null && !host.ServesTls && identity.Id == 1)
         {
