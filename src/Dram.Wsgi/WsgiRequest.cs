@@ -55,6 +55,10 @@ internal sealed unsafe class WsgiRequest
     private bool _aborted;
     private bool _clientGone;
     private bool _overflowLogged;
+    private bool _iterating;
+
+    /// <summary>Set once the first write() from inside a response iterable was reported: one warning per worker, not per request.</summary>
+    private static int s_writeInIterableReported;
     private int _status;
     private string? _reason;
     private long _contentLength;
@@ -155,6 +159,7 @@ internal sealed unsafe class WsgiRequest
         _aborted = false;
         _clientGone = false;
         _overflowLogged = false;
+        _iterating = false;
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
@@ -256,12 +261,24 @@ internal sealed unsafe class WsgiRequest
         {
             return;
         }
+        if (type == CApi.UnicodeType || type == CApi.BytesType)
+        {
+            // Iterable, but by character or by int: the app meant one chunk and left out the list.
+            AppBrokeRule(type == CApi.UnicodeType
+                ? "the application returned a str; a WSGI application returns an iterable of bytes: return [text.encode()] instead"
+                : "the application returned bytes itself; a WSGI application returns an iterable of bytes: return [body] instead");
+            return;
+        }
         var iterator = CApi.PyObject_GetIter(result);
         if (iterator == 0)
         {
-            AppFailed($"the application returned {Py.TypeName(result)}, not an iterable of bytes");
+            CApi.PyErr_Clear();
+            AppBrokeRule(result == CApi.None
+                ? "the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)"
+                : $"the application returned {Py.TypeName(result)}, which is not iterable; a WSGI application must return an iterable of bytes, such as [body]");
             return;
         }
+        _iterating = true;
         try
         {
             while (true)
@@ -340,9 +357,9 @@ internal sealed unsafe class WsgiRequest
         if (CApi.TypeOf(chunk) != CApi.BytesType && CApi.PyObject_IsInstance(chunk, CApi.BytesType) != 1)
         {
             CApi.PyErr_Clear();
-            var hint = CApi.TypeOf(chunk) == CApi.UnicodeType ? " (encode str to bytes first)" : "";
-            Py.SetError(CApi.ExcTypeError, $"the response body must be an iterable of bytes, got {Py.TypeName(chunk)}{hint}");
-            AppFailed("the response body is not bytes");
+            AppBrokeRule(CApi.TypeOf(chunk) == CApi.UnicodeType
+                ? "the response body holds a str; every chunk of a WSGI body must be bytes: encode text first (text.encode())"
+                : $"the response body holds {Py.TypeName(chunk)}; every chunk of a WSGI body must be bytes");
             return false;
         }
         var length = CApi.PyBytes_Size(chunk);
@@ -352,8 +369,7 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_started)
         {
-            Py.SetError(CApi.ExcAssertionError, "the application produced body data before calling start_response()");
-            AppFailed("start_response() was not called");
+            AppBrokeRule("the application produced body data before calling start_response(); call start_response(status, headers) before the first non-empty chunk");
             return false;
         }
         return WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(chunk), checked((int)length)), flush);
@@ -547,6 +563,12 @@ internal sealed unsafe class WsgiRequest
             Py.SetError(CApi.ExcTypeError, $"write() takes bytes, got {Py.TypeName(data)}");
             return 0;
         }
+        if (_iterating && Interlocked.Exchange(ref s_writeInIterableReported, 1) == 0)
+        {
+            // PEP 3333 forbids it, but the bytes still go out in call order, as other servers send
+            // them: the app keeps working and is told once.
+            WsgiLog.WriteInsideIterable(_log, _method, _path);
+        }
         var length = CApi.PyBytes_Size(data);
         if (length > 0 && !WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(data), checked((int)length)), flush: true) && _clientGone)
         {
@@ -641,8 +663,7 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_started)
         {
-            Py.SetError(CApi.ExcAssertionError, "the application returned without calling start_response()");
-            AppFailed("start_response() was not called");
+            AppBrokeRule("the application returned without calling start_response(); call start_response(status, headers) before returning or while yielding the first chunk");
             return;
         }
         if (!_headersSent)
@@ -694,6 +715,31 @@ internal sealed unsafe class WsgiRequest
         }
         WsgiLog.AppError(_log, _method, _path, summary, error.PythonTraceback);
         SendError(Input.FailureStatus ?? StatusCodes.Status500InternalServerError);
+    }
+
+    /// <summary>
+    /// A WSGI rule Dram checks itself was broken (no Python exception, so no traceback): the log
+    /// names the rule and what to do, then the request ends like any app error.
+    /// </summary>
+    private void AppBrokeRule(string rule)
+    {
+        if (Released)
+        {
+            WsgiLog.TimedOutUnwound(_log, _method, _path, "a WSGI rule broken while unwinding");
+            return;
+        }
+        if (_aborted || _clientGone)
+        {
+            return;
+        }
+        if (_headersSent)
+        {
+            WsgiLog.AppRuleBrokenAfterHeaders(_log, _method, _path, rule);
+            Abort();
+            return;
+        }
+        WsgiLog.AppRuleBroken(_log, _method, _path, rule);
+        SendError(StatusCodes.Status500InternalServerError);
     }
 
     private void SendError(int status)

@@ -67,4 +67,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Number of workers: {Count}")]
     public static partial void WorkerCount(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "Worker {Id} (pid {Pid}) uses {Megabytes} MB, twice --max-worker-memory ({Limit} MB): memory grows faster than it can drain (a request allocating without end?); killing it, which cuts its requests in flight")]
+    public static partial void WorkerFarOverMemory(ILogger logger, int id, int pid, long megabytes, int limit);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Worker {Id} stops with threads the app started still running: {Threads}. They end with the process, unfinished (Python would wait for them): make them daemon threads, or stop and join them in an atexit handler")]
+    public static partial void ThreadsLeftRunning(ILogger logger, int id, string threads);
 }

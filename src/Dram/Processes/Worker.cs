@@ -163,6 +163,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             Py.DecRef(Py.Call(run));
             Py.DecRef(run);
             Py.DecRef(atexit);
+            if (AppThreads.LeftRunning() is { Length: > 0 } threads)
+            {
+                ServerLog.ThreadsLeftRunning(log, identity.Id, threads);
+            }
         }
         catch (PythonException e)
         {

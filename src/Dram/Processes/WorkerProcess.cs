@@ -38,6 +38,9 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
 
     public bool Exited { get; set; }
 
+    /// <summary>Killed for reaching twice --max-worker-memory (reported once).</summary>
+    public bool KilledOverMemory { get; set; }
+
     /// <summary>Counts toward the configured number of workers.</summary>
     public bool CountsTowardTarget => RetiringSince is null && ReplacedBy is null && !Exited;
 }
