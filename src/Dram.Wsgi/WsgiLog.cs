@@ -8,7 +8,7 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Reason}\n{Traceback}")]
     public static partial void AppError(ILogger logger, string method, string path, string reason, string traceback);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: the response had already started, so the connection was closed to show it is incomplete. {Reason}\n{Traceback}")]
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Reason}; the response had already started, so the connection was closed to show it is incomplete\n{Traceback}")]
     public static partial void AppErrorAfterHeaders(ILogger logger, string method, string path, string reason, string traceback);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Method} {Path}: the app sent more than its Content-Length of {ContentLength} bytes; the rest was dropped")]

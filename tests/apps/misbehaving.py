@@ -3,7 +3,7 @@
 The first path segment names the fault; the rest of the path is a tag the test makes unique, so
 the server's log line about one request can be told from every other (GET /return-none/3f2a...).
 
-GET /ok/...                 -> "pid=<worker pid> version=misbehaving" (the healthy route other
+GET / and GET /ok/...       -> "pid=<worker pid> version=misbehaving" (the healthy route other
                                clients use while a fault happens, and how a test sees which
                                worker answered)
 GET /closed?tag=T           -> how many times close() ran for tag T (see close_tracker.py)
@@ -151,7 +151,7 @@ def write_in_iteration(environ, start_response):
 
 def short_body(environ, start_response):
     start_response("200 OK", TEXT + [("Content-Length", "100")])
-    return [b"only 21 of 100 bytes"]
+    return [b"only 20 of 100 bytes"]
 
 
 def long_body(environ, start_response):
@@ -213,6 +213,7 @@ def block_in_c(environ, start_response):
 
 
 ROUTES = {
+    "": ok,
     "ok": ok,
     "closed": close_tracker.closed_route,
     "threads": app_threads,
