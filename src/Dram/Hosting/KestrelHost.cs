@@ -13,6 +13,7 @@ namespace Dram.Hosting;
 public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly DrainableTransport _transport;
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
@@ -44,11 +45,27 @@ public sealed class KestrelHost : IAsyncDisposable
             // and never blocks, so it runs where the read completed instead of hopping threads.
             UnsafePreferInlineScheduling = true,
         };
-        _server = new KestrelServer(Options.Create(options), new SocketTransportFactory(Options.Create(transport), loggerFactory), loggerFactory);
+        _transport = new DrainableTransport(new SocketTransportFactory(Options.Create(transport), loggerFactory));
+        _server = new KestrelServer(Options.Create(options), _transport, loggerFactory);
     }
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
         _server.StartAsync(application, CancellationToken.None);
+
+    /// <summary>
+    /// The first step of a graceful stop: stops accepting and waits up to <paramref name="limit"/>
+    /// for the open connections to end (the application answers with <c>Connection: close</c>
+    /// meanwhile, so a busy keep-alive connection ends after its next answer).
+    /// </summary>
+    public async Task DrainAsync(TimeSpan limit)
+    {
+        await _transport.StopAcceptingAsync();
+        var deadline = DateTime.UtcNow + limit;
+        while (_transport.OpenConnections > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Stops accepting, then waits up to <paramref name="grace"/> for in-flight requests.</summary>
     public async Task StopAsync(TimeSpan grace)

@@ -245,7 +245,9 @@ public sealed partial class Arbiter
             default:
                 ServerLog.Signal(_log, "usr1");
                 _errorLog.Reopen();
-                foreach (var worker in _workers.Where(w => !w.Exited))
+                // A worker installs its USR1 handler before it reports BOOTED; one still loading
+                // would be ended by USR1's default action (and has no log open to reopen yet).
+                foreach (var worker in _workers.Where(w => !w.Exited && w.Booted))
                 {
                     Kill(worker.Pid, SigUsr1);
                 }
@@ -261,6 +263,7 @@ public sealed partial class Arbiter
         switch (verb)
         {
             case "BOOTED":
+                worker.Booted = true;
                 if (_sockets is null)
                 {
                     try

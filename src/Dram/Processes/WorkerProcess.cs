@@ -18,6 +18,9 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
 
     public ControlChannel? Control { get; set; }
 
+    /// <summary>Loaded the app and reported it: its signal handlers are installed.</summary>
+    public bool Booted { get; set; }
+
     /// <summary>Loaded the app and serves the listening sockets.</summary>
     public bool Accepting { get; set; }
 
