@@ -345,17 +345,14 @@ class Report:
         self.log_text = log_text
         self.kills = [(t - run.start, pid) for t, action, pid in run.events if action == "SIGKILL"]
         self.causes = collections.Counter()
-        self.in_killed_by_pid = 0
-        self.in_killed_by_time = 0
+        self.blamed = collections.Counter()
         self.lost_examples = []
         for outcome in run.outcomes:
             if outcome["ok"]:
                 continue
             blame = self.blame(outcome)
-            if blame == "pid":
-                self.in_killed_by_pid += 1
-            elif blame == "time":
-                self.in_killed_by_time += 1
+            if blame is not None:
+                self.blamed[blame] += 1
             else:
                 self.causes[outcome["error"]] += 1
                 if len(self.lost_examples) < 15:
@@ -363,17 +360,22 @@ class Report:
         self.lost = sum(self.causes.values())
 
     def blame(self, outcome):
-        """'pid' or 'time' when the failure is explained by a kill, None when it is a loss."""
+        """How a kill explains the failure ('in flight', 'after', 'by time'), None when it is a loss.
+
+        'in flight': the request was on a connection to (or answered by) the killed worker and
+        under way when it died; 'after': sent later on a kept-alive connection to it (the
+        connection died with the worker); 'by time': a new connection whose worker is unknown,
+        in flight at the moment of a kill.
+        """
         if outcome["error"] in ("wrong content",) or (outcome["status"] not in (None, 200)):
             return None
         t0, t1 = outcome["t0"], outcome["t1"]
+        known = outcome["pid"] if outcome["pid"] is not None else outcome["conn_pid"]
         for when, pid in self.kills:
-            known = outcome["pid"] if outcome["pid"] is not None else outcome["conn_pid"]
             if known == pid and when <= t1 + KILL_WINDOW_S:
-                return "pid"
-        if outcome["pid"] is None and outcome["conn_pid"] is None:
-            if any(t0 - KILL_WINDOW_S <= when <= t1 + KILL_WINDOW_S for when, _ in self.kills):
-                return "time"
+                return "in flight" if t0 <= when + KILL_WINDOW_S else "after"
+        if known is None and any(t0 - KILL_WINDOW_S <= when <= t1 + KILL_WINDOW_S for when, _ in self.kills):
+            return "by time"
         return None
 
     def nearest_event(self, t):
@@ -407,15 +409,17 @@ class Report:
             "|---|---|",
             f"| requests sent | {len(outcomes)} |",
             f"| answered correctly (status, length and sha256 checked) | {ok} |",
-            f"| failed inside a worker the harness SIGKILLed | {self.in_killed_by_pid + self.in_killed_by_time} "
-            f"({self.in_killed_by_pid} on a connection to that worker, {self.in_killed_by_time} on a new connection in flight at the kill) |",
+            f"| failed because the harness SIGKILLed their worker | {sum(self.blamed.values())} |",
+            f"| - in flight inside the worker when it was killed (its pid known from the connection) | {self.blamed['in flight']} |",
+            f"| - on a new connection in flight at the moment of a kill (worker not known) | {self.blamed['by time']} |",
+            f"| - sent later on a kept-alive connection to the killed worker | {self.blamed['after']} |",
             f"| **failed otherwise (lost)** | **{self.lost}** |",
             "",
             f"Meanwhile: {counts['SIGKILL']} workers SIGKILLed, {counts['HUP']} HUP reloads, {counts['USR1']} USR1, "
             f"{recycled} recycles at --max-requests; {booted} workers started in all. "
             f"The master stopped cleanly at the end: {'yes' if self.stopped else 'NO'}.",
             "",
-            "| operation | sent | correct | failed in a killed worker | lost |",
+            "| operation | sent | correct | failed with a killed worker | lost |",
             "|---|---|---|---|---|",
         ]
         for op in ("blob", "stream", "upload"):
