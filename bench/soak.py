@@ -14,7 +14,7 @@ in flight at the moment of a kill. Anything else is a loss: the target is none.
 
     bench/soak.py [--duration 150] [--workers 3] [--clients 8] [--chaos-every 5] ...
 
-Writes bench/results/soak-<id>/ (requests.jsonl, dram.log, summary.md; git-ignored) and the
+Writes bench/results/soak-<id>/ (requests.jsonl, chaos.jsonl, dram.log, summary.md; git-ignored) and the
 summary to bench/SOAK.md, which scripts/render-robustness.py puts in docs/robustness.md. Exits 1
 when a request was lost other than inside a killed worker.
 """
@@ -87,6 +87,9 @@ def main():
     with open(os.path.join(run_dir, "requests.jsonl"), "w") as out:
         for outcome in run.outcomes:
             out.write(json.dumps(outcome) + "\n")
+    with open(os.path.join(run_dir, "chaos.jsonl"), "w") as out:
+        for when, action, pid in run.events:
+            out.write(json.dumps({"t": when - run.start, "action": action, "pid": pid}) + "\n")
     report = Report(run, log_text, argv, seed, stopped)
     text = report.markdown()
     with open(os.path.join(run_dir, "summary.md"), "w") as out:
@@ -442,7 +445,8 @@ class Report:
                              f"(nearest chaos: {self.nearest_event(o['t0'])})")
             lines.append("")
         unexpected_deaths = [d for d in died if d != "killed by SIGKILL (perhaps the kernel's out-of-memory killer; see dmesg)"]
-        lines.append(f"Server log: {len(died)} worker deaths, {len(unexpected_deaths)} not from the harness's SIGKILLs; "
+        lines.append(f"Server log: {len(died)} worker deaths, {len(unexpected_deaths)} not from the harness's SIGKILLs "
+                     "(a worker killed while it was already retiring is logged as stopped, not as dead); "
                      f"{len(problems)} other WARNING/ERROR/CRITICAL lines.")
         for line in problems[:10]:
             lines.append(f"    {line}")
