@@ -272,10 +272,16 @@ internal sealed unsafe class WsgiRequest
         var iterator = CApi.PyObject_GetIter(result);
         if (iterator == 0)
         {
-            CApi.PyErr_Clear();
-            AppBrokeRule(result == CApi.None
-                ? "the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)"
-                : $"the application returned {Py.TypeName(result)}, which is not iterable; a WSGI application must return an iterable of bytes, such as [body]");
+            if (result == CApi.None)
+            {
+                CApi.PyErr_Clear();
+                AppBrokeRule("the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)");
+            }
+            else
+            {
+                // Not iterable, or its __iter__ raised: the Python error says which, with its traceback.
+                AppFailed($"iter() on the application's response ({Py.TypeName(result)}) failed; a WSGI application must return an iterable of bytes");
+            }
             return;
         }
         _iterating = true;
@@ -413,13 +419,18 @@ internal sealed unsafe class WsgiRequest
         while (data.Length > 0)
         {
             var slice = data.Length > MaxWriteSlice ? data[..MaxWriteSlice] : data;
+            bool copied;
             lock (_gate)
             {
                 if (_released)
                 {
                     return false;
                 }
-                _body.Writer.Write(slice);
+                copied = TryCopy(_body.Writer, slice);
+            }
+            if (!copied)
+            {
+                return ClientWentAway();
             }
             _written += slice.Length;
             data = data[slice.Length..];
@@ -484,6 +495,34 @@ internal sealed unsafe class WsgiRequest
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="data"/> into the response buffer. False when the connection is gone:
+    /// once Kestrel has aborted it, the writer hands out no more memory (or refuses to write).
+    /// </summary>
+    private static bool TryCopy(PipeWriter writer, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            while (data.Length > 0)
+            {
+                var span = writer.GetSpan(data.Length);
+                if (span.IsEmpty)
+                {
+                    return false;
+                }
+                var count = Math.Min(span.Length, data.Length);
+                data[..count].CopyTo(span);
+                writer.Advance(count);
+                data = data[count..];
+            }
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     private bool ClientWentAway()
@@ -817,7 +856,7 @@ internal sealed unsafe class WsgiRequest
 
     /// <summary>
     /// Reads up to <paramref name="max"/> bytes of a file at <paramref name="offset"/> straight into
-    /// the response buffer. -1 when the request was taken away (timed out), 0 at end of file.
+    /// the response buffer. -1 when the request was taken away (timed out) or the client is gone, 0 at end of file.
     /// </summary>
     internal int WriteFromFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, int max)
     {
@@ -829,6 +868,12 @@ internal sealed unsafe class WsgiRequest
             }
             var writer = _body.Writer;
             var span = writer.GetSpan(max);
+            if (span.IsEmpty)
+            {
+                // The connection was aborted: Kestrel hands out no more buffer.
+                ClientWentAway();
+                return -1;
+            }
             var read = RandomAccess.Read(file, span[..Math.Min(max, span.Length)], offset);
             if (read > 0)
             {

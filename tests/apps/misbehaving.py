@@ -100,6 +100,11 @@ def return_bytes(environ, start_response):
     return b"bytes, not an iterable of bytes"
 
 
+def return_int(environ, start_response):
+    start_response("200 OK", list(TEXT))
+    return 42
+
+
 def yield_str(environ, start_response):
     def body():
         yield "a str chunk"
@@ -224,6 +229,7 @@ ROUTES = {
     "return-none": return_none,
     "return-str": return_str,
     "return-bytes": return_bytes,
+    "return-int": return_int,
     "yield-str": yield_str,
     "start-twice": start_twice,
     "write-in-iteration": write_in_iteration,

@@ -24,6 +24,7 @@ public static class Misbehaviours
         Error500("return-none", "returns None", "the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)"),
         Error500("return-str", "returns a str", "the application returned a str; a WSGI application returns an iterable of bytes: return [text.encode()] instead"),
         Error500("return-bytes", "returns bytes instead of an iterable of bytes", "the application returned bytes itself; a WSGI application returns an iterable of bytes: return [body] instead"),
+        Error500("return-int", "returns something not iterable (an int)", "iter() on the application's response (int) failed; a WSGI application must return an iterable of bytes: TypeError: 'int' object is not iterable"),
         Error500("yield-str", "yields a str", "the response body holds a str; every chunk of a WSGI body must be bytes: encode text first (text.encode())"),
         new()
         {
