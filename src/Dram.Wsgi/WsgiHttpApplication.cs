@@ -19,6 +19,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     private long _served;
     private long _limit = long.MaxValue;
     private Action? _limitReached;
+    private volatile bool _closeConnections;
 
     /// <summary>Calls <paramref name="reached"/> (on the thread pool) as the <paramref name="limit"/>th request ends.</summary>
     public void OnRequestLimit(long limit, Action reached)
@@ -26,6 +27,12 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
         _limitReached = reached;
         _limit = limit;
     }
+
+    /// <summary>
+    /// From now on every response carries <c>Connection: close</c>, so keep-alive connections end
+    /// after their next answer (a worker draining before it stops).
+    /// </summary>
+    public void CloseConnectionsAfterResponses() => _closeConnections = true;
 
     /// <summary>Requests answered so far (for --max-requests).</summary>
     public long Served => Interlocked.Read(ref _served);
@@ -56,6 +63,10 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
             && context.Features.GetRequiredFeature<IHttpRequestFeature>().Headers.ContentLength > maxRequestBodySize)
         {
             return PlainResponse.SendAsync(context.Features, StatusCodes.Status413PayloadTooLarge, closeConnection: true);
+        }
+        if (_closeConnections)
+        {
+            context.Features.GetRequiredFeature<IHttpResponseFeature>().Headers.Connection = "close";
         }
         if (shortcut?.TryHandle(context.Features) is { } handled)
         {

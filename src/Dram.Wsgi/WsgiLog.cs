@@ -8,7 +8,7 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Reason}\n{Traceback}")]
     public static partial void AppError(ILogger logger, string method, string path, string reason, string traceback);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: the response had already started, so the connection was closed to show it is incomplete. {Reason}\n{Traceback}")]
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Reason}; the response had already started, so the connection was closed to show it is incomplete\n{Traceback}")]
     public static partial void AppErrorAfterHeaders(ILogger logger, string method, string path, string reason, string traceback);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Method} {Path}: the app sent more than its Content-Length of {ContentLength} bytes; the rest was dropped")]
@@ -26,7 +26,7 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Request timed out: {Description}; answered 504 Gateway Timeout and raised dram.RequestTimeout in its thread, which was at:\n{Stack}")]
     public static partial void RequestTimedOut(ILogger logger, string description, string stack);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "{Method} {Path}: its thread did not unwind within {Seconds} s of the timeout (blocked in C code?); this worker will be replaced")]
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "{Method} {Path}: its thread did not unwind within {Seconds} s of the timeout (blocked in C code?); this worker will be replaced")]
     public static partial void StuckThread(ILogger logger, string method, string path, double seconds);
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "A timed-out request could not be interrupted: the GIL was not released for {Seconds} s; this worker will be replaced")]
@@ -43,6 +43,15 @@ internal static partial class WsgiLog
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "{Method} {Path}: refused with {Status} before the app was called: {Reason}")]
     public static partial void RequestRejected(ILogger logger, string method, string path, int status, string reason);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}")]
+    public static partial void AppRuleBroken(ILogger logger, string method, string path, string rule);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}; the response had already started, so the connection was closed to show it is incomplete")]
+    public static partial void AppRuleBrokenAfterHeaders(ILogger logger, string method, string path, string rule);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "{Method} {Path}: the app called write() from inside its response iterable, which PEP 3333 forbids; the bytes were sent in call order. Yield them from the iterable instead (reported once per worker)")]
+    public static partial void WriteInsideIterable(ILogger logger, string method, string path);
 
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);

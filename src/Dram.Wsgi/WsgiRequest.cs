@@ -71,6 +71,10 @@ internal sealed unsafe class WsgiRequest
     private bool _aborted;
     private bool _clientGone;
     private bool _overflowLogged;
+    private bool _iterating;
+
+    /// <summary>Set once the first write() from inside a response iterable was reported: one warning per worker, not per request.</summary>
+    private static int s_writeInIterableReported;
     private int _status;
     private string? _reason;
     private long _contentLength;
@@ -250,6 +254,7 @@ internal sealed unsafe class WsgiRequest
         _aborted = false;
         _clientGone = false;
         _overflowLogged = false;
+        _iterating = false;
         _headers.Clear();
         _contentLength = -1;
         _written = 0;
@@ -360,12 +365,30 @@ internal sealed unsafe class WsgiRequest
         {
             return;
         }
+        if (type == CApi.UnicodeType || type == CApi.BytesType)
+        {
+            // Iterable, but by character or by int: the app meant one chunk and left out the list.
+            AppBrokeRule(type == CApi.UnicodeType
+                ? "the application returned a str; a WSGI application returns an iterable of bytes: return [text.encode()] instead"
+                : "the application returned bytes itself; a WSGI application returns an iterable of bytes: return [body] instead");
+            return;
+        }
         var iterator = CApi.PyObject_GetIter(result);
         if (iterator == 0)
         {
-            AppFailed($"the application returned {Py.TypeName(result)}, not an iterable of bytes");
+            if (result == CApi.None)
+            {
+                CApi.PyErr_Clear();
+                AppBrokeRule("the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)");
+            }
+            else
+            {
+                // Not iterable, or its __iter__ raised: the Python error says which, with its traceback.
+                AppFailed($"iter() on the application's response ({Py.TypeName(result)}) failed; a WSGI application must return an iterable of bytes");
+            }
             return;
         }
+        _iterating = true;
         try
         {
             while (true)
@@ -444,9 +467,9 @@ internal sealed unsafe class WsgiRequest
         if (CApi.TypeOf(chunk) != CApi.BytesType && CApi.PyObject_IsInstance(chunk, CApi.BytesType) != 1)
         {
             CApi.PyErr_Clear();
-            var hint = CApi.TypeOf(chunk) == CApi.UnicodeType ? " (encode str to bytes first)" : "";
-            Py.SetError(CApi.ExcTypeError, $"the response body must be an iterable of bytes, got {Py.TypeName(chunk)}{hint}");
-            AppFailed("the response body is not bytes");
+            AppBrokeRule(CApi.TypeOf(chunk) == CApi.UnicodeType
+                ? "the response body holds a str; every chunk of a WSGI body must be bytes: encode text first (text.encode())"
+                : $"the response body holds {Py.TypeName(chunk)}; every chunk of a WSGI body must be bytes");
             return false;
         }
         var length = CApi.PyBytes_Size(chunk);
@@ -456,8 +479,7 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_started)
         {
-            Py.SetError(CApi.ExcAssertionError, "the application produced body data before calling start_response()");
-            AppFailed("start_response() was not called");
+            AppBrokeRule("the application produced body data before calling start_response(); call start_response(status, headers) before the first non-empty chunk");
             return false;
         }
         return WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(chunk), checked((int)length)), flush);
@@ -501,13 +523,18 @@ internal sealed unsafe class WsgiRequest
         while (data.Length > 0)
         {
             var slice = data.Length > MaxWriteSlice ? data[..MaxWriteSlice] : data;
+            bool copied;
             lock (_gate)
             {
                 if (_released)
                 {
                     return false;
                 }
-                _body.Writer.Write(slice);
+                copied = TryCopy(_body.Writer, slice);
+            }
+            if (!copied)
+            {
+                return ClientWentAway();
             }
             _written += slice.Length;
             data = data[slice.Length..];
@@ -572,6 +599,34 @@ internal sealed unsafe class WsgiRequest
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="data"/> into the response buffer. False when the connection is gone:
+    /// once Kestrel has aborted it, the writer hands out no more memory (or refuses to write).
+    /// </summary>
+    private static bool TryCopy(PipeWriter writer, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            while (data.Length > 0)
+            {
+                var span = writer.GetSpan(data.Length);
+                if (span.IsEmpty)
+                {
+                    return false;
+                }
+                var count = Math.Min(span.Length, data.Length);
+                data[..count].CopyTo(span);
+                writer.Advance(count);
+                data = data[count..];
+            }
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     private bool ClientWentAway()
@@ -650,6 +705,12 @@ internal sealed unsafe class WsgiRequest
             CApi.PyErr_Clear();
             Py.SetError(CApi.ExcTypeError, $"write() takes bytes, got {Py.TypeName(data)}");
             return 0;
+        }
+        if (_iterating && Interlocked.Exchange(ref s_writeInIterableReported, 1) == 0)
+        {
+            // PEP 3333 forbids it, but the bytes still go out in call order, as other servers send
+            // them: the app keeps working and is told once.
+            WsgiLog.WriteInsideIterable(_log, _method, _path);
         }
         var length = CApi.PyBytes_Size(data);
         if (length > 0 && !WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(data), checked((int)length)), flush: true) && _clientGone)
@@ -749,8 +810,7 @@ internal sealed unsafe class WsgiRequest
         }
         if (!_started)
         {
-            Py.SetError(CApi.ExcAssertionError, "the application returned without calling start_response()");
-            AppFailed("start_response() was not called");
+            AppBrokeRule("the application returned without calling start_response(); call start_response(status, headers) before returning or while yielding the first chunk");
             return;
         }
         if (!_headersSent)
@@ -802,6 +862,31 @@ internal sealed unsafe class WsgiRequest
         }
         WsgiLog.AppError(_log, _method, _path, summary, error.PythonTraceback);
         SendError(Input.FailureStatus ?? StatusCodes.Status500InternalServerError);
+    }
+
+    /// <summary>
+    /// A WSGI rule Dram checks itself was broken (no Python exception, so no traceback): the log
+    /// names the rule and what to do, then the request ends like any app error.
+    /// </summary>
+    private void AppBrokeRule(string rule)
+    {
+        if (Released)
+        {
+            WsgiLog.TimedOutUnwound(_log, _method, _path, "a WSGI rule broken while unwinding");
+            return;
+        }
+        if (_aborted || _clientGone)
+        {
+            return;
+        }
+        if (_headersSent)
+        {
+            WsgiLog.AppRuleBrokenAfterHeaders(_log, _method, _path, rule);
+            Abort();
+            return;
+        }
+        WsgiLog.AppRuleBroken(_log, _method, _path, rule);
+        SendError(StatusCodes.Status500InternalServerError);
     }
 
     private void SendError(int status)
@@ -879,7 +964,7 @@ internal sealed unsafe class WsgiRequest
 
     /// <summary>
     /// Reads up to <paramref name="max"/> bytes of a file at <paramref name="offset"/> straight into
-    /// the response buffer. -1 when the request was taken away (timed out), 0 at end of file.
+    /// the response buffer. -1 when the request was taken away (timed out) or the client is gone, 0 at end of file.
     /// </summary>
     internal int WriteFromFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, int max)
     {
@@ -891,6 +976,12 @@ internal sealed unsafe class WsgiRequest
             }
             var writer = _body.Writer;
             var span = writer.GetSpan(max);
+            if (span.IsEmpty)
+            {
+                // The connection was aborted: Kestrel hands out no more buffer.
+                ClientWentAway();
+                return -1;
+            }
             var read = RandomAccess.Read(file, span[..Math.Min(max, span.Length)], offset);
             if (read > 0)
             {

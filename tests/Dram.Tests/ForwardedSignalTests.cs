@@ -26,6 +26,29 @@ public sealed class ForwardedSignalTests
     }
 
     [Fact]
+    public async Task Usr1WhileAWorkerIsStillLoadingTheAppDoesNotKillIt()
+    {
+        using var temp = new TempDirectory();
+        var delayFile = Path.Combine(temp.Path, "delay");
+        await using var dram = await DramProcess.StartAsync("slow_import:application", ["-w", "1"],
+            new Dictionary<string, string> { ["SLOW_IMPORT_FILE"] = delayFile });
+        var first = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
+
+        // The reload's worker spends 3 s importing the app, and gets USR1 meanwhile.
+        await File.WriteAllTextAsync(delayFile, "3");
+        dram.Signal(SigHup);
+        Assert.True(await dram.WaitForOutputAsync("Booting worker 2 with pid:", TimeSpan.FromSeconds(10)), dram.Output);
+        await Task.Delay(500);
+        dram.Signal(SigUsr1);
+
+        Assert.True(await dram.WaitForOutputAsync($"Worker 1 (pid {first}) stopped", TimeSpan.FromSeconds(60)), dram.Output);
+        var second = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
+        Assert.NotEqual(first, second);
+        Assert.DoesNotContain(" died: ", dram.Output);
+        Assert.DoesNotContain("Booting worker 3", dram.Output);
+    }
+
+    [Fact]
     public async Task HupSentToAWorkerItselfDoesNotStopIt()
     {
         await using var dram = await DramProcess.StartAsync("lifecycle:application", ["-w", "1"]);

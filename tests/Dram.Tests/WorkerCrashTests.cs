@@ -72,7 +72,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             for (var crash = 1; crash <= expectedDelays.Length; crash++)
             {
                 await ExitThroughAppAsync(dram.Port, target);
-                var died = $"(pid {target}) died: exit code 3; starting a replacement{expectedDelays[crash - 1]}\n";
+                var died = $"(pid {target}) died: exit code 3 (the app ended the process: os._exit() or exit() in C code); starting a replacement{expectedDelays[crash - 1]}\n";
                 Assert.True(await dram.WaitForOutputAsync(died, TimeSpan.FromSeconds(10)), $"expected \"{died.TrimEnd()}\" in:\n{dram.Output}");
                 var clock = Stopwatch.StartNew();
                 var booting = $"Booting worker {crash + 2} with pid:";

@@ -18,6 +18,7 @@ namespace Dram.Hosting;
 public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly DrainableTransport _transport;
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
@@ -94,7 +95,8 @@ public sealed class KestrelHost : IAsyncDisposable
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
         }
-        _server = new KestrelServer(Options.Create(options), sockets, loggerFactory);
+        _transport = new DrainableTransport(sockets);
+        _server = new KestrelServer(Options.Create(options), _transport, loggerFactory);
     }
 
     /// <summary>At least one listening socket serves TLS (a certificate is configured and a bind is TCP).</summary>
@@ -102,6 +104,21 @@ public sealed class KestrelHost : IAsyncDisposable
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
         _server.StartAsync(application, CancellationToken.None);
+
+    /// <summary>
+    /// The first step of a graceful stop: stops accepting and waits up to <paramref name="limit"/>
+    /// for the open connections to end (the application answers with <c>Connection: close</c>
+    /// meanwhile, so a busy keep-alive connection ends after its next answer).
+    /// </summary>
+    public async Task DrainAsync(TimeSpan limit)
+    {
+        await _transport.StopAcceptingAsync();
+        var deadline = DateTime.UtcNow + limit;
+        while (_transport.OpenConnections > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Stops accepting, then waits up to <paramref name="grace"/> for in-flight requests.</summary>
     public async Task StopAsync(TimeSpan grace)

@@ -96,4 +96,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Critical, Message = "Cannot open the access log: {Reason}")]
     public static partial void AccessLogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Worker {Id} (pid {Pid}) uses {Megabytes} MB, twice --max-worker-memory ({Limit} MB): memory grows faster than it can drain (a request allocating without end?); killing it, which cuts its requests in flight")]
+    public static partial void WorkerFarOverMemory(ILogger logger, int id, int pid, long megabytes, int limit);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "Worker {Id} stops with threads the app started still running: {Threads}. They end with the process, unfinished (Python would wait for them): make them daemon threads, or stop and join them in an atexit handler")]
+    public static partial void ThreadsLeftRunning(ILogger logger, int id, string threads);
 }

@@ -314,9 +314,11 @@ public sealed partial class Arbiter
             default:
                 ServerLog.Signal(_log, "usr1");
                 _errorLog.Reopen();
+                // A worker installs its USR1 handler before it reports BOOTED; one still loading
+                // would be ended by USR1's default action (and has no log open to reopen yet).
                 foreach (var worker in _workers.Where(w => !w.Exited))
                 {
-                    if (worker.Control is null)
+                    if (!worker.Booted)
                     {
                         worker.ReopenLogsWhenBooted = true;
                     }
@@ -337,6 +339,7 @@ public sealed partial class Arbiter
         switch (verb)
         {
             case "BOOTED":
+                worker.Booted = true;
                 if (_sockets is null)
                 {
                     try
@@ -414,6 +417,7 @@ public sealed partial class Arbiter
                     worker.Served = served;
                     worker.ResidentBytes = rss;
                     _metrics.WorkerMemory(worker.Id, rss);
+                    KillIfFarOverMemoryLimit(worker);
                 }
                 return null;
             case WorkerMetricsSnapshot.Verb:
@@ -432,6 +436,22 @@ public sealed partial class Arbiter
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// Past --max-worker-memory a worker is replaced gracefully (it asks itself), but a request that
+    /// keeps allocating would grow it without bound while it drains; at twice the limit it is killed.
+    /// </summary>
+    private void KillIfFarOverMemoryLimit(WorkerProcess worker)
+    {
+        var limit = _config.MaxWorkerMemoryMb * 1024L * 1024L;
+        if (limit <= 0 || worker.ResidentBytes < 2 * limit || worker.KilledOverMemory || worker.Exited)
+        {
+            return;
+        }
+        worker.KilledOverMemory = true;
+        ServerLog.WorkerFarOverMemory(_log, worker.Id, worker.Pid, worker.ResidentBytes / (1024 * 1024), _config.MaxWorkerMemoryMb);
+        Retire(worker, SigKill);
     }
 
     private int? OnExit(WorkerProcess worker)
@@ -660,7 +680,7 @@ public sealed partial class Arbiter
             return signal switch
             {
                 9 => "killed by SIGKILL (perhaps the kernel's out-of-memory killer; see dmesg)",
-                11 => "segmentation fault (SIGSEGV), usually a crash in a C extension",
+                11 => "segmentation fault (SIGSEGV), usually a crash in a C extension; -e PYTHONFAULTHANDLER=1 logs the Python stack of the thread that crashed",
                 6 => "aborted (SIGABRT)",
                 7 => "bus error (SIGBUS)",
                 15 => "terminated by SIGTERM from outside the master",
@@ -672,6 +692,8 @@ public sealed partial class Arbiter
             (Program.ExitAppLoad, true) => "the app could not be loaded (exit code 4)",
             (Program.ExitPythonLoad, true) => "Python could not be loaded (exit code 3)",
             (Program.ExitUsage, true) => "its TLS certificate or account could not be set up (exit code 2)",
+            // A serving worker only ever exits 0 on its own; any other code came from the app.
+            (not 0, false) => $"exit code {code} (the app ended the process: os._exit() or exit() in C code)",
             _ => $"exit code {code}",
         };
     }

@@ -158,6 +158,17 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var (signal, graceful) = await _stop.Task;
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
+        if (graceful)
+        {
+            // Kestrel's stop closes idle keep-alive connections at once, losing a request a client
+            // is sending on one that instant; stop accepting first and let busy connections end
+            // after an answer. A client's next request on a busy connection comes within
+            // milliseconds, so a few seconds suffice; idle ones end by the keep-alive timeout.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            application.CloseConnectionsAfterResponses();
+            await host.DrainAsync(TimeSpan.FromSeconds(Math.Min(config.GracefulTimeout, Math.Min(config.KeepAlive + 1, 5))));
+            grace = grace > clock.Elapsed ? grace - clock.Elapsed : TimeSpan.Zero;
+        }
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
         accessLog?.Dispose();
@@ -257,6 +268,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             Py.DecRef(Py.Call(run));
             Py.DecRef(run);
             Py.DecRef(atexit);
+            if (AppThreads.LeftRunning() is { Length: > 0 } threads)
+            {
+                ServerLog.ThreadsLeftRunning(log, identity.Id, threads);
+            }
         }
         catch (PythonException e)
         {

@@ -24,6 +24,9 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
     /// </summary>
     public bool ReopenLogsWhenBooted { get; set; }
 
+    /// <summary>Loaded the app and reported it: its signal handlers are installed.</summary>
+    public bool Booted { get; set; }
+
     /// <summary>Loaded the app and serves the listening sockets.</summary>
     public bool Accepting { get; set; }
 
@@ -49,6 +52,9 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
     public DateTime? RetiringSince { get; set; }
 
     public bool Exited { get; set; }
+
+    /// <summary>Killed for reaching twice --max-worker-memory (reported once).</summary>
+    public bool KilledOverMemory { get; set; }
 
     /// <summary>Counts toward the configured number of workers.</summary>
     public bool CountsTowardTarget => RetiringSince is null && ReplacedBy is null && !Exited;

@@ -52,7 +52,8 @@ public sealed class AppErrorTests(ResponsesApp server) : IClassFixture<Responses
 
         Assert.Equal(500, response.StatusCode);
         Assert.Equal("Internal Server Error\n", response.BodyText);
-        await ErrorLogEntry.WaitForAsync(server.Dram, "GET /error/none:", "the application returned NoneType, not an iterable of bytes");
+        await ErrorLogEntry.WaitForAsync(server.Dram, "GET /error/none:",
+            "the application returned None; a WSGI application must return an iterable of bytes, such as [body] ([] for no body)");
     }
 
     [Fact]
@@ -64,7 +65,7 @@ public sealed class AppErrorTests(ResponsesApp server) : IClassFixture<Responses
         Assert.Equal("Internal Server Error\n", response.BodyText);
         Assert.DoesNotContain("text, not bytes", response.BodyText);
         await ErrorLogEntry.WaitForAsync(server.Dram, "GET /error/str-body:",
-            "TypeError: the response body must be an iterable of bytes, got str (encode str to bytes first)");
+            "the response body holds a str; every chunk of a WSGI body must be bytes: encode text first (text.encode())");
     }
 
     [Theory]
@@ -81,7 +82,8 @@ public sealed class AppErrorTests(ResponsesApp server) : IClassFixture<Responses
         Assert.DoesNotContain("str item", wire);
         Assert.DoesNotContain("then a str", wire);
         Assert.False(wire.EndsWith("0\r\n\r\n", StringComparison.Ordinal), "the aborted response looks complete:\n" + wire);
-        await ErrorLogEntry.WaitForAsync(server.Dram, $"GET {path}:", "got str (encode str to bytes first)");
+        var entry = await ErrorLogEntry.WaitForAsync(server.Dram, $"GET {path}:", "the response body holds a str; every chunk of a WSGI body must be bytes");
+        Assert.Contains("the response had already started, so the connection was closed to show it is incomplete", entry);
     }
 
     [Fact]

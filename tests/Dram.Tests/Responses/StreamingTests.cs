@@ -60,6 +60,34 @@ public sealed class StreamingTests(StreamingApp server) : IClassFixture<Streamin
     }
 
     [Fact]
+    public async Task ClientsLeavingMidStreamAreNotServerErrors()
+    {
+        // The write that finds the connection gone must end the response quietly, whichever step
+        // (buffer, write or flush) finds it: clients leaving is routine, not a Dram fault.
+        await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "4"]);
+        var tags = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var tag = CloseCount.NewTag();
+                tags.Add(tag);
+                using var connection = await RawHttpConnection.OpenAsync(dram.Port);
+                await connection.SendAsync(Wire.Request($"/endless?tag={tag}"));
+                await ReceiveAsync(connection, 256 * 1024);
+            }
+        })));
+
+        foreach (var tag in tags)
+        {
+            Assert.Equal(1, await CloseCount.WaitForAsync(dram.Port, tag));
+        }
+        Assert.DoesNotContain("] [CRITICAL] ", dram.Output);
+        Assert.DoesNotContain("] [ERROR] ", dram.Output);
+        Assert.Equal("hello", (await Wire.GetAsync(dram.Port, "/hello")).BodyText);
+    }
+
+    [Fact]
     public async Task EndlessBodyToAClientThatStopsReadingIsHeldBackWhileOthersAreServed()
     {
         await using var dram = await DramProcess.StartAsync("responses_streaming:application", ["--threads", "2"]);
