@@ -88,7 +88,7 @@ public sealed class WorkerAccountTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public async Task PidfileBelongsToTheWorkersAccount()
+    public async Task PidfileStaysTheMastersSoTheAppCannotRewriteIt()
     {
         SkipUnlessRootWithSystemPython();
         using var directory = new TempDirectory("dram-pid-");
@@ -97,7 +97,7 @@ public sealed class WorkerAccountTests(ITestOutputHelper output)
 
         var (uid, gid, _) = await UnixCredentials.OwnerOfAsync(pidfile);
 
-        Assert.Equal((Nobody, WwwData), (uid, gid));
+        Assert.Equal((0, 0), (uid, gid));
         Assert.Equal(dram.Pid.ToString(), (await File.ReadAllTextAsync(pidfile)).Trim());
     }
 

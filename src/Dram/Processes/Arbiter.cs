@@ -702,8 +702,9 @@ public sealed partial class Arbiter
     {
         if (_config.Pidfile is { } path)
         {
+            // It stays the master's: only the master writes it, and a pid the app could rewrite
+            // would let app code choose what root's tools signal.
             File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-            _config.WorkerAccount?.GiveOwnership(path);
         }
     }
 
