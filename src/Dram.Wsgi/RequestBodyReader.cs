@@ -12,7 +12,7 @@ namespace Dram.Wsgi;
 /// GIL is released whenever a read waits for the client. Kestrel answers <c>Expect: 100-continue</c>
 /// on the first read. Methods return new Python references, or 0 with a Python error set.
 /// </summary>
-internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
+internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, TimeSpan stallLimit)
 {
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
@@ -22,7 +22,10 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
     private bool _eof;
     private ArrayBufferWriter<byte> _line = new();
 
-    /// <summary>The HTTP status the request should get when a body read failed (413 too large, 400 truncated).</summary>
+    /// <summary>
+    /// The HTTP status the request should get when a body read failed because of what the client
+    /// sent (413 too large, 400 malformed, 408 stalled); the connection cannot carry another request.
+    /// </summary>
     public int? FailureStatus { get; private set; }
 
     public void Bind(PipeReader reader, long? declaredLength)
@@ -231,7 +234,19 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             {
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    var task = pending.AsTask();
+                    if (!ClientWait.Completes(task, stallLimit))
+                    {
+                        // Kestrel's minimum body rate is an average: after a fast start the client
+                        // could stall for an hour while this thread, which the app needs, waits.
+                        _reader.CancelPendingRead();
+                        _reader.AdvanceTo(task.GetAwaiter().GetResult().Buffer.Start);
+                        FailureStatus = StatusCodes.Status408RequestTimeout;
+                        _eof = true;
+                        Py.SetError(CApi.ExcOSError, $"could not read the request body: the client sent nothing for {stallLimit.TotalSeconds:0} s");
+                        return false;
+                    }
+                    result = task.GetAwaiter().GetResult();
                 }
             }
         }
@@ -240,6 +255,15 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             FailureStatus = e.StatusCode;
             _eof = true;
             Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
+            return false;
+        }
+        catch (IOException e) when (e.InnerException is OverflowException)
+        {
+            // A chunk size too large for a long: Kestrel reports it as an I/O error, but the client
+            // sent a malformed body rather than went away.
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, "could not read the request body: a chunk size is too large");
             return false;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)

@@ -35,6 +35,9 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "{Method} {Path}: the timed-out request's thread unwound ({Exception})")]
     public static partial void TimedOutUnwound(ILogger logger, string method, string path, string exception);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{Method} {Path}: the client accepted no response data for {Seconds} s; its connection was closed to free the thread")]
+    public static partial void ClientStalled(ILogger logger, string method, string path, double seconds);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

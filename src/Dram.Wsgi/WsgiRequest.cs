@@ -68,7 +68,7 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader(() => Released);
+        Input = new RequestBodyReader(() => Released, runtime.Options.ClientStallLimit);
     }
 
     /// <summary>Counts requests run in this slot; objects made for an earlier request see a different number.</summary>
@@ -444,12 +444,12 @@ internal sealed unsafe class WsgiRequest
             {
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    result = AwaitClient(pending);
                 }
             }
             else
             {
-                result = pending.AsTask().GetAwaiter().GetResult();
+                result = AwaitClient(pending);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
@@ -468,6 +468,29 @@ internal sealed unsafe class WsgiRequest
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Waits (GIL released) for the client to take more of the response. A client that accepts no
+    /// byte for the stall limit gets its connection closed: Kestrel's minimum response rate is an
+    /// average that a fast start can stretch to hours, and this thread is needed for other requests.
+    /// </summary>
+    private FlushResult AwaitClient(ValueTask<FlushResult> pending)
+    {
+        var task = pending.AsTask();
+        var limit = _runtime.Options.ClientStallLimit;
+        if (!ClientWait.Completes(task, limit))
+        {
+            WsgiLog.ClientStalled(_log, _method, _path, limit.TotalSeconds);
+            lock (_gate)
+            {
+                if (!_released)
+                {
+                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                }
+            }
+        }
+        return task.GetAwaiter().GetResult();
     }
 
     private bool ClientWentAway()
@@ -711,6 +734,11 @@ internal sealed unsafe class WsgiRequest
         _reason = null;
         var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
         _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
+        if (Input.FailureStatus is not null)
+        {
+            // The body could not be read to its end: what follows on the connection is not a request.
+            _headers.Add(new("Connection", "close"));
+        }
         _contentLength = body.Length;
         lock (_gate)
         {

@@ -67,4 +67,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Number of workers: {Count}")]
     public static partial void WorkerCount(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "The open-files limit is {Limit} (hard limit), so each worker holds fewer than {Limit} connections at once; raise it with `ulimit -n` in the shell that starts dram, or LimitNOFILE= in its systemd unit")]
+    public static partial void LowDescriptorLimit(ILogger logger, ulong limit);
 }
