@@ -10,6 +10,7 @@
 /slow?tag=T&s=SEC       sleeps SEC seconds (GIL released), then answers with a counted iterable
 /upload?tag=T           start_response, then a counted iterable that reads wsgi.input in 8 KiB
                         pieces while it is iterated and answers the byte count
+/reflect?v=V            puts V (percent-decoded, as a client could send it) in a response header
 /started?tag=T          how many requests with tag T have started running in the app
 /closed?tag=T           how many close() calls tag T saw
 /calls                  how many requests reached the app (the counting routes excluded)
@@ -172,6 +173,10 @@ def application(environ, start_response):
     if path == "/upload":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return upload(environ, tag)
+    if path == "/reflect":
+        value = urllib.parse.unquote(environ.get("QUERY_STRING", "").partition("v=")[2])
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Reflected", value)])
+        return [b"reflected"]
     if path == "/started":
         with _lock:
             return _text(start_response, str(_started[tag]))
