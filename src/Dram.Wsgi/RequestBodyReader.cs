@@ -232,21 +232,30 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, TimeS
             }
             else
             {
+                var stalled = false;
                 using (GilReleased.Scope())
                 {
                     var task = pending.AsTask();
-                    if (!ClientWait.Completes(task, stallLimit))
+                    if (ClientWait.Completes(task, stallLimit))
+                    {
+                        result = task.GetAwaiter().GetResult();
+                    }
+                    else
                     {
                         // Kestrel's minimum body rate is an average: after a fast start the client
                         // could stall for an hour while this thread, which the app needs, waits.
                         _reader.CancelPendingRead();
-                        _reader.AdvanceTo(task.GetAwaiter().GetResult().Buffer.Start);
-                        FailureStatus = StatusCodes.Status408RequestTimeout;
-                        _eof = true;
-                        Py.SetError(CApi.ExcOSError, $"could not read the request body: the client sent nothing for {stallLimit.TotalSeconds:0} s");
-                        return false;
+                        result = task.GetAwaiter().GetResult();
+                        _reader.AdvanceTo(result.Buffer.Start);
+                        stalled = true;
                     }
-                    result = task.GetAwaiter().GetResult();
+                }
+                if (stalled)
+                {
+                    FailureStatus = StatusCodes.Status408RequestTimeout;
+                    _eof = true;
+                    Py.SetError(CApi.ExcOSError, $"could not read the request body: the client sent nothing for {stallLimit.TotalSeconds:0} s");
+                    return false;
                 }
             }
         }
