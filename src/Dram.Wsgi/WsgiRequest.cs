@@ -403,7 +403,10 @@ internal sealed unsafe class WsgiRequest
                 {
                     return false;
                 }
-                _body.Writer.Write(slice);
+                if (!CopyToResponse(slice))
+                {
+                    return ClientWentAway();
+                }
             }
             _written += slice.Length;
             data = data[slice.Length..];
@@ -411,6 +414,29 @@ internal sealed unsafe class WsgiRequest
             {
                 return false;
             }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Copies into Kestrel's response buffer, asking it for room piece by piece. False when it has
+    /// none to give: a client that resets the connection mid-copy leaves Kestrel's writer handing
+    /// out empty spans, on which PipeWriter.Write throws instead of returning.
+    /// </summary>
+    private bool CopyToResponse(ReadOnlySpan<byte> data)
+    {
+        var writer = _body.Writer;
+        while (data.Length > 0)
+        {
+            var room = writer.GetSpan(1);
+            if (room.IsEmpty)
+            {
+                return false;
+            }
+            var count = Math.Min(room.Length, data.Length);
+            data[..count].CopyTo(room);
+            writer.Advance(count);
+            data = data[count..];
         }
         return true;
     }
