@@ -275,7 +275,16 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, TimeS
             Py.SetError(CApi.ExcOSError, "could not read the request body: a chunk size is too large");
             return false;
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (InvalidOperationException e)
+        {
+            // Kestrel checks trailer fields as it reaches them and throws this for a NUL, CR or LF
+            // in one: a malformed body, not a client gone (that surfaces as I/O or cancellation).
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
+            return false;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
             _eof = true;
             Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection ({e.Message})");

@@ -109,37 +109,41 @@ public sealed class AttackListTests(HostileApp server) : IClassFixture<HostileAp
             $"body read as chunked ({bodyLength} bytes), Content-Length not passed on, answered with Connection: close, connection closed; the bytes after it never read as a request");
     }
 
-    /// <summary>Chunk sizes Kestrel parses only when the app reads the body: the read fails, the answer is 400.</summary>
-    public static TheoryData<string, string> BadChunkSizes => new()
+    /// <summary>Chunked bodies Kestrel parses only as the app reads them: the read fails, and the answer refuses the request.</summary>
+    public static TheoryData<string, string, int> BadChunkedBodies => new()
     {
-        { "Chunk size +5", "+5" },
-        { "Chunk size 0x5", "0x5" },
-        { "Chunk size 0_5", "0_5" },
-        { "Chunk size -5", "-5" },
-        { "Chunk size with a trailing space", "5 " },
-        { "Chunk size of 21 hex digits (overflows)", "FFFFFFFFFFFFFFFFFFFF5" },
-        { "Chunk size of 17 hex digits (overflows a long)", "10000000000000005" },
-        { "Chunk size line ending in a bare LF", "5\n" },
+        { "Chunk size +5", "+5\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size 0x5", "0x5\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size 0_5", "0_5\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size -5", "-5\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size with a trailing space", "5 \r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size of 21 hex digits (overflows)", "FFFFFFFFFFFFFFFFFFFF5\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size of 17 hex digits (overflows a long)", "10000000000000005\r\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk size line ending in a bare LF", "5\nhello\r\n0\r\n\r\n", 400 },
+        { "Chunk longer than its size", "3\r\nhello\r\n0\r\n\r\n", 400 },
+        { "NUL in a trailer field", "5\r\nhello\r\n0\r\nX-Sum: 4\0\r\n\r\n", 400 },
+        { "CR inside a trailer field", "5\r\nhello\r\n0\r\nX-Sum: a\rb\r\n\r\n", 400 },
+        { "Trailer line without a colon", "5\r\nhello\r\n0\r\nX-Sum 4\r\n\r\n", 400 },
+        { "Trailers over 32 KiB", "5\r\nhello\r\n0\r\nX-Big: " + new string('a', 40_000) + "\r\n\r\n", 431 },
     };
 
     [Theory]
-    [MemberData(nameof(BadChunkSizes))]
-    public async Task MalformedChunkSizeGets400AndTheConnectionClosed(string scenario, string size)
+    [MemberData(nameof(BadChunkedBodies))]
+    public async Task MalformedChunkedBodyIsRefusedAndTheConnectionClosed(string scenario, string chunkedBody, int status)
     {
-        var sizeLine = size.EndsWith('\n') ? size : size + "\r\n";
-        var request = $"POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n{sizeLine}hello\r\n0\r\n\r\n";
+        var request = $"POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n{chunkedBody}";
         var calls = await HostileProbe.CallsAsync(server.Port);
         var result = await RawExchange.SendAsync(server.Port, Encoding.Latin1.GetBytes(request + Pipelined), Wait);
         var wire = result.Parse();
 
         Assert.True(wire.Error is null, wire.Describe());
         var response = Assert.Single(wire.Responses);
-        Assert.Equal(400, response.Status);
+        Assert.Equal(status, response.Status);
         Assert.True(response.ClosesConnection, wire.Describe());
         Assert.True(result.ClosedByServer, "the connection stayed open: " + wire.Describe());
         // The app was called and its read of wsgi.input raised; the pipelined request never ran.
         Assert.Equal(calls + 1, await HostileProbe.CallsAsync(server.Port));
-        RobustnessLog.Record(Section, scenario, "400 when the app reads the body (its read raises OSError), Connection: close, connection closed");
+        RobustnessLog.Record(Section, scenario, $"{status} when the app reads the body (its read raises OSError), Connection: close, connection closed");
     }
 
     [Fact]

@@ -3,8 +3,8 @@ using System.Net.Sockets;
 
 namespace Dram.Tests.Hostile;
 
-/// <summary>What came back on one connection: every byte, and whether the server closed it.</summary>
-public sealed record ExchangeResult(byte[] Received, bool ClosedByServer)
+/// <summary>What came back on one connection: every byte, whether the server closed it, and whether with a reset.</summary>
+public sealed record ExchangeResult(byte[] Received, bool ClosedByServer, bool Reset)
 {
     public ResponseSequence Parse() => ResponseSequence.Parse(Received, ClosedByServer);
 }
@@ -50,12 +50,22 @@ public static class RawExchange
         {
             // The server may reject and close before the last piece is sent; what it answered still counts.
         }
-        var closed = await ReceiveAllAsync(socket, received, wait);
-        return new ExchangeResult(received.ToArray(), closed);
+        var end = await ReceiveUntilEndAsync(socket, received, wait);
+        return new ExchangeResult(received.ToArray(), end != ConnectionEnd.StillOpen, end == ConnectionEnd.Reset);
     }
 
     /// <summary>Reads into <paramref name="received"/> until EOF or reset (true) or the wait passes (false).</summary>
-    public static async Task<bool> ReceiveAllAsync(Socket socket, List<byte> received, TimeSpan wait)
+    public static async Task<bool> ReceiveAllAsync(Socket socket, List<byte> received, TimeSpan wait) =>
+        await ReceiveUntilEndAsync(socket, received, wait) != ConnectionEnd.StillOpen;
+
+    private enum ConnectionEnd
+    {
+        Closed,
+        Reset,
+        StillOpen,
+    }
+
+    private static async Task<ConnectionEnd> ReceiveUntilEndAsync(Socket socket, List<byte> received, TimeSpan wait)
     {
         using var cts = new CancellationTokenSource(wait);
         var buffer = new byte[65536];
@@ -66,18 +76,18 @@ public static class RawExchange
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
                 if (read == 0)
                 {
-                    return true;
+                    return ConnectionEnd.Closed;
                 }
                 received.AddRange(buffer.AsSpan(0, read));
             }
         }
         catch (OperationCanceledException)
         {
-            return false;
+            return ConnectionEnd.StillOpen;
         }
         catch (SocketException)
         {
-            return true;
+            return ConnectionEnd.Reset;
         }
     }
 }

@@ -35,6 +35,9 @@ public sealed class ResponseSequence
     /// <summary>Null when every byte belonged to a well-formed response; else what was wrong and where.</summary>
     public string? Error { get; private set; }
 
+    /// <summary>True when the only fault is that the bytes ran out inside a response (it was cut short, not malformed).</summary>
+    public bool Truncated { get; private set; }
+
     /// <summary>Parses <paramref name="data"/>; <paramref name="closed"/> says whether the server closed after it.</summary>
     public static ResponseSequence Parse(byte[] data, bool closed)
     {
@@ -65,7 +68,7 @@ public sealed class ResponseSequence
         var statusLine = ReadLine();
         if (statusLine is null)
         {
-            return Fail("the status line is incomplete");
+            return Incomplete("the status line is incomplete");
         }
         if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1.1 ", StringComparison.Ordinal)
             || !char.IsAsciiDigit(statusLine[9]) || !char.IsAsciiDigit(statusLine[10]) || !char.IsAsciiDigit(statusLine[11])
@@ -80,7 +83,7 @@ public sealed class ResponseSequence
             var line = ReadLine();
             if (line is null)
             {
-                return Fail($"the head of the {status} response is incomplete");
+                return Incomplete($"the head of the {status} response is incomplete");
             }
             if (line.Length == 0)
             {
@@ -125,7 +128,7 @@ public sealed class ResponseSequence
             var length = int.Parse(lengths[0].Value, CultureInfo.InvariantCulture);
             if (_data.Length - _at < length)
             {
-                return Fail($"the body ends after {_data.Length - _at} of its {length} bytes");
+                return Incomplete($"the body ends after {_data.Length - _at} of its {length} bytes");
             }
             var body = _data.AsSpan(_at, length).ToArray();
             _at += length;
@@ -149,7 +152,8 @@ public sealed class ResponseSequence
             var sizeLine = ReadLine();
             if (sizeLine is null)
             {
-                return FailBody("a chunk size line is incomplete");
+                Incomplete("a chunk size line is incomplete");
+                return null;
             }
             var sizeText = sizeLine.Split(';')[0];
             if (sizeText.Length is 0 or > 8 || !sizeText.All(char.IsAsciiHexDigit))
@@ -164,7 +168,8 @@ public sealed class ResponseSequence
                     var trailer = ReadLine();
                     if (trailer is null)
                     {
-                        return FailBody("the trailer section is incomplete");
+                        Incomplete("the trailer section is incomplete");
+                        return null;
                     }
                     if (trailer.Length == 0)
                     {
@@ -174,7 +179,8 @@ public sealed class ResponseSequence
             }
             if (_data.Length - _at < size + 2)
             {
-                return FailBody($"a chunk of {size} bytes is cut short");
+                Incomplete($"a chunk of {size} bytes is cut short");
+                return null;
             }
             body.AddRange(_data.AsSpan(_at, size).ToArray());
             _at += size;
@@ -186,7 +192,10 @@ public sealed class ResponseSequence
         }
     }
 
-    /// <summary>The next CRLF-terminated line (without it), or null if there is none; a bare LF or CR is an error.</summary>
+    /// <summary>
+    /// The next CRLF-terminated line (without it), or null: when the bytes run out (no error set) or
+    /// on a bare LF or CR (the error set).
+    /// </summary>
     private string? ReadLine()
     {
         for (var i = _at; i < _data.Length; i++)
@@ -213,6 +222,17 @@ public sealed class ResponseSequence
 
     private static bool IsTokenChar(char c) =>
         char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
+
+    /// <summary>The bytes ran out (unless a malformed line was found first, which is the error then).</summary>
+    private ParsedResponse? Incomplete(string error)
+    {
+        if (Error is null)
+        {
+            Error = $"{error} (at byte {_at})";
+            Truncated = true;
+        }
+        return null;
+    }
 
     private ParsedResponse? Fail(string error)
     {
