@@ -15,7 +15,7 @@ namespace Dram.Wsgi;
 /// fails the read: a Content-Length over it never gets here, but a chunked body's size shows only as
 /// it arrives. (Kestrel's own limit would count the chunk framing too.)
 /// </summary>
-internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long maxBodySize)
+internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long maxBodySize, TimeSpan stallLimit)
 {
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
@@ -28,7 +28,10 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// <summary>Body bytes handed to the app so far.</summary>
     private long _consumed;
 
-    /// <summary>The HTTP status the request should get when a body read failed (413 too large, 400 truncated).</summary>
+    /// <summary>
+    /// The HTTP status the request should get when a body read failed because of what the client
+    /// sent (413 too large, 400 malformed, 408 stalled); the connection cannot carry another request.
+    /// </summary>
     public int? FailureStatus { get; private set; }
 
     /// <summary>
@@ -249,9 +252,30 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
             }
             else
             {
+                var stalled = false;
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    var task = pending.AsTask();
+                    if (ClientWait.Completes(task, stallLimit))
+                    {
+                        result = task.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        // Kestrel's minimum body rate is an average: after a fast start the client
+                        // could stall for an hour while this thread, which the app needs, waits.
+                        _reader.CancelPendingRead();
+                        result = task.GetAwaiter().GetResult();
+                        _reader.AdvanceTo(result.Buffer.Start);
+                        stalled = true;
+                    }
+                }
+                if (stalled)
+                {
+                    FailureStatus = StatusCodes.Status408RequestTimeout;
+                    _eof = true;
+                    Py.SetError(CApi.ExcOSError, $"could not read the request body: the client sent nothing for {stallLimit.TotalSeconds:0} s");
+                    return false;
                 }
             }
         }
@@ -262,7 +286,25 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
             Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
             return false;
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (IOException e) when (e.InnerException is OverflowException)
+        {
+            // A chunk size too large for a long: Kestrel reports it as an I/O error, but the client
+            // sent a malformed body rather than went away.
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, "could not read the request body: a chunk size is too large");
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            // Kestrel checks trailer fields as it reaches them and throws this for a NUL, CR or LF
+            // in one: a malformed body, not a client gone (that surfaces as I/O or cancellation).
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
+            return false;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
             _eof = true;
             Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection ({e.Message})");

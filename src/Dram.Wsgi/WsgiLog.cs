@@ -53,6 +53,9 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "{Method} {Path}: the app called write() from inside its response iterable, which PEP 3333 forbids; the bytes were sent in call order. Yield them from the iterable instead (reported once per worker)")]
     public static partial void WriteInsideIterable(ILogger logger, string method, string path);
 
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "{Method} {Path}: the client accepted no response data for {Seconds} s; its connection was closed to free the thread")]
+    public static partial void ClientStalled(ILogger logger, string method, string path, double seconds);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

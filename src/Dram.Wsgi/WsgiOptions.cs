@@ -14,6 +14,15 @@ public sealed class WsgiOptions
 
     public string ServerSoftware { get; init; } = "dram";
 
+    /// <summary>
+    /// How long a Python thread waits on a client that has stalled outright (sends no byte of the
+    /// body the app is reading, or accepts no byte of the response it is sending) before the
+    /// connection is closed and the thread freed for other requests. nginx's client_body_timeout
+    /// and send_timeout measure the same silence (60 s there); 30 s matches the time a client gets
+    /// for its request head.
+    /// </summary>
+    public TimeSpan ClientStallLimit { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Proxies allowed to set the client address and scheme through X-Forwarded-* headers.</summary>
     public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.Nobody;
 

@@ -88,7 +88,7 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize);
+        Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize, runtime.Options.ClientStallLimit);
         _accessLog = runtime.Options.AccessLog;
         if (_accessLog is { EnvironKeys.Count: > 0 } accessLog)
         {
@@ -575,12 +575,12 @@ internal sealed unsafe class WsgiRequest
             {
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    result = AwaitClient(pending);
                 }
             }
             else
             {
-                result = pending.AsTask().GetAwaiter().GetResult();
+                result = AwaitClient(pending);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
@@ -627,6 +627,29 @@ internal sealed unsafe class WsgiRequest
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Waits (GIL released) for the client to take more of the response. A client that accepts no
+    /// byte for the stall limit gets its connection closed: Kestrel's minimum response rate is an
+    /// average that a fast start can stretch to hours, and this thread is needed for other requests.
+    /// </summary>
+    private FlushResult AwaitClient(ValueTask<FlushResult> pending)
+    {
+        var task = pending.AsTask();
+        var limit = _runtime.Options.ClientStallLimit;
+        if (!ClientWait.Completes(task, limit))
+        {
+            WsgiLog.ClientStalled(_log, _method, _path, limit.TotalSeconds);
+            lock (_gate)
+            {
+                if (!_released)
+                {
+                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                }
+            }
+        }
+        return task.GetAwaiter().GetResult();
     }
 
     private bool ClientWentAway()
@@ -904,6 +927,11 @@ internal sealed unsafe class WsgiRequest
         _reason = null;
         var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
         _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
+        if (Input.FailureStatus is not null)
+        {
+            // The body could not be read to its end: what follows on the connection is not a request.
+            _headers.Add(new("Connection", "close"));
+        }
         _contentLength = body.Length;
         lock (_gate)
         {

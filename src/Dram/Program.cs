@@ -63,6 +63,10 @@ public static class Program
 
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
+        if (DescriptorLimit.RaiseToHard() is { } files && identity is null && files.Hard < DescriptorLimit.Comfortable)
+        {
+            ServerLog.LowDescriptorLimit(log, files.Hard);
+        }
         if (identity is not null)
         {
             return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Dram.Hosting;
 
@@ -26,6 +27,10 @@ public sealed class KestrelHost : IAsyncDisposable
     /// </summary>
     public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null)
     {
+        // A bare LF ending a request or header line is answered 400. RFC 9112 lets a server accept
+        // it, but a proxy in front that does not would see different header lines than Dram does:
+        // the disagreement request smuggling is built on. Read when the server below is created.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging();
         if (tls is not null)
         {
@@ -35,13 +40,23 @@ public sealed class KestrelHost : IAsyncDisposable
         {
             AddServerHeader = false,
             AllowSynchronousIO = false,
-            // PEP 3333 strings are latin-1: every byte maps to one code point and back.
-            RequestHeaderEncodingSelector = static _ => Encoding.Latin1,
+            // PEP 3333 strings are latin-1: every byte maps to one code point and back. Content-Length
+            // alone is held to its grammar (digits only), which Kestrel's own parse is not.
+            RequestHeaderEncodingSelector = static name => name == HeaderNames.ContentLength ? StrictContentLengthEncoding.Instance : Encoding.Latin1,
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
             ApplicationServices = services.BuildServiceProvider(),
         };
         config.Limits.ApplyTo(options.Limits);
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
+        // Limits against clients that send or read slowly, stated here rather than left to Kestrel's
+        // defaults (which they equal) so they are Dram's documented behaviour (docs/limits.md): the
+        // request head must arrive within 30 s (nginx allows 60 s, Apache 20-40 s), and a body or a
+        // response moving slower than 240 bytes/s on average after a 5 s grace ends the connection
+        // (408 for a body). Python threads waiting on a client that has stalled outright are freed
+        // sooner by the WSGI layer (WsgiOptions.ClientStallLimit).
+        options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+        options.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        options.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
 
         var https = tls is null ? null : HttpsOptions.Create(config.Tls!, tls);
         var routesCleartextHttp2 = false;

@@ -102,4 +102,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "Worker {Id} stops with threads the app started still running: {Threads}. They end with the process, unfinished (Python would wait for them): make them daemon threads, or stop and join them in an atexit handler")]
     public static partial void ThreadsLeftRunning(ILogger logger, int id, string threads);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "The open-files limit is {Limit} (hard limit), so each worker holds fewer than {Limit} connections at once; raise it with `ulimit -n` in the shell that starts dram, or LimitNOFILE= in its systemd unit")]
+    public static partial void LowDescriptorLimit(ILogger logger, ulong limit);
 }
