@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Dram.Python;
 using Dram.Python.Native;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Dram.Wsgi;
 
@@ -40,15 +41,21 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// </summary>
     public bool LimitExceeded { get; private set; }
 
-    public void Bind(PipeReader reader, long? declaredLength)
+    public void Bind(PipeReader reader, long? declaredLength, IHttpRequestTrailersFeature? trailers = null, int maxTrailerLineBytes = 0)
     {
         _reader = reader;
+        _trailers = trailers;
+        _maxTrailerLineBytes = maxTrailerLineBytes;
         _declaredLength = declaredLength;
         _eof = false;
         _consumed = 0;
         FailureStatus = null;
         LimitExceeded = false;
     }
+
+    /// <summary>The trailers of a chunked body, held to --limit-request-field_size as the headers are.</summary>
+    private IHttpRequestTrailersFeature? _trailers;
+    private int _maxTrailerLineBytes;
 
     private void Consume(in ReadOnlySequence<byte> buffer, long count)
     {
@@ -326,6 +333,13 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         {
             _reader.AdvanceTo(buffer.End);
             _eof = true;
+            if (_trailers is { Available: true } trailers
+                && HeaderFieldLimit.FirstOversized(trailers.Trailers, _maxTrailerLineBytes) is { } name)
+            {
+                FailureStatus = StatusCodes.Status431RequestHeaderFieldsTooLarge;
+                Py.SetError(CApi.ExcOSError, $"could not read the request body: its trailer field {name} is longer than --limit-request-field_size ({_maxTrailerLineBytes} bytes)");
+                return false;
+            }
         }
         return true;
     }

@@ -168,7 +168,8 @@ internal sealed unsafe class WsgiRequest
         catch (RequestRejectedException e)
         {
             WsgiLog.RequestRejected(_log, _method, _path, e.StatusCode, e.Message);
-            SendError(e.StatusCode);
+            // Like every request refused before the app, what the client sends next is not trusted.
+            SendError(e.StatusCode, closeConnection: true);
         }
         finally
         {
@@ -246,7 +247,8 @@ internal sealed unsafe class WsgiRequest
         _released = false;
         _response = features.GetRequiredFeature<IHttpResponseFeature>();
         _body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength);
+        Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength,
+            features.Get<IHttpRequestTrailersFeature>(), _runtime.Options.MaxHeaderFieldSize);
         Generation++;
         _active = true;
         _started = false;
@@ -912,7 +914,7 @@ internal sealed unsafe class WsgiRequest
         SendError(StatusCodes.Status500InternalServerError);
     }
 
-    private void SendError(int status)
+    private void SendError(int status, bool closeConnection = false)
     {
         if (_features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
         {
@@ -927,7 +929,7 @@ internal sealed unsafe class WsgiRequest
         _reason = null;
         var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
         _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
-        if (Input.FailureStatus is not null)
+        if (closeConnection || Input.FailureStatus is not null)
         {
             // The body could not be read to its end: what follows on the connection is not a request.
             _headers.Add(new("Connection", "close"));
