@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using Dram.Python;
 using Dram.Python.Native;
+using Dram.Wsgi.Hooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -30,6 +31,9 @@ internal sealed unsafe class WsgiRequest
     private readonly EnvironBuilder _environ;
     private readonly Latin1StringCache _strings = new();
     private readonly List<KeyValuePair<string, string>> _headers = [];
+
+    /// <summary>pre_request/post_request, or null (the usual case) when the config file defines neither.</summary>
+    private readonly RequestHooks? _hooks;
 
     private IHttpRequestFeature _request = null!;
     private IHttpResponseFeature _response = null!;
@@ -61,11 +65,12 @@ internal sealed unsafe class WsgiRequest
     private long _written;
     private bool _flushed;
 
-    public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log)
+    public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log, HookRunner? hooks = null)
     {
         _runtime = runtime;
         _app = app;
         _log = log;
+        _hooks = RequestHooks.For(hooks);
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
         Input = new RequestBodyReader(() => Released);
@@ -96,9 +101,13 @@ internal sealed unsafe class WsgiRequest
     public void Run(IFeatureCollection features)
     {
         Bind(features);
-        nint environ = 0, startResponse = 0, result = 0;
+        nint environ = 0, startResponse = 0, result = 0, hookRequest = 0;
         try
         {
+            if (_hooks is not null)
+            {
+                hookRequest = _hooks.Before(_request);
+            }
             var input = _runtime.InputType.New(_handle, Generation);
             environ = _environ.Build(_request, features, input);
             Py.DecRef(input);
@@ -125,8 +134,13 @@ internal sealed unsafe class WsgiRequest
                 Py.DecRef(result);
             }
             Py.XDecRef(startResponse);
-            Py.XDecRef(environ);
             Finish();
+            if (hookRequest != 0)
+            {
+                RunPostRequest(hookRequest, environ);
+                Py.DecRef(hookRequest);
+            }
+            Py.XDecRef(environ);
             lock (_gate)
             {
                 _active = false;
@@ -136,6 +150,14 @@ internal sealed unsafe class WsgiRequest
                 _body = null!;
             }
         }
+    }
+
+    /// <summary>post_request with what was sent: the watchdog's 504 when the request timed out.</summary>
+    private void RunPostRequest(nint hookRequest, nint environ)
+    {
+        var status = Released ? StatusCodes.Status504GatewayTimeout : _started ? _status : StatusCodes.Status500InternalServerError;
+        var reason = !Released && _started && _reason is not null ? _reason : ReasonPhrases.GetReasonPhrase(status);
+        _hooks!.After(hookRequest, environ, status, reason, _headers, _written);
     }
 
     private void Bind(IFeatureCollection features)

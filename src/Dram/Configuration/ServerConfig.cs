@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Dram.Configuration;
 
-/// <summary>The effective settings of one run, resolved from the command line and the environment.</summary>
+/// <summary>The effective settings of one run, as the server uses them (see <see cref="EffectiveSettings"/> for where they came from).</summary>
 public sealed class ServerConfig
 {
     public required string AppModule { get; init; }
@@ -31,78 +31,66 @@ public sealed class ServerConfig
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
 
-    public static ServerConfig From(CommandLine line)
+    /// <summary>Where the settings came from: what was read, in the master; what it handed over, in a worker.</summary>
+    public required EffectiveSettings Resolved { get; init; }
+
+    /// <summary>The config file read (an absolute path or python:MODULE), or null.</summary>
+    public string? ConfigFile { get; init; }
+
+    public static ServerConfig From(EffectiveSettings settings)
     {
-        if (line.AppModule is null)
+        if (settings.Get(Settings.WsgiApp) is not { } appModule)
         {
-            throw new UsageException("no APP_MODULE given; e.g. dram mysite.wsgi:application (see dram --help)");
+            throw new UsageException("no APP_MODULE given (nor wsgi_app in a config file); e.g. dram mysite.wsgi:application (see dram --help)");
         }
 
-        var binds = line.GetAll(Settings.Bind).Select(BindAddress.Parse).ToList();
-        if (binds.Count == 0)
-        {
-            var port = System.Environment.GetEnvironmentVariable("PORT");
-            binds.Add(BindAddress.Parse(!string.IsNullOrEmpty(port) && int.TryParse(port, out _) ? $"0.0.0.0:{port}" : Settings.Bind.Default!));
-        }
-
-        var chdir = Path.GetFullPath(line.Get(Settings.Chdir) ?? Directory.GetCurrentDirectory());
-        var pythonPath = (line.Get(Settings.PythonPath) ?? "")
+        var binds = (settings.Has(Settings.Bind) ? settings.GetAll(Settings.Bind) : [Settings.Bind.Default!])
+            .Select(BindAddress.Parse).ToList();
+        var chdir = Path.GetFullPath(settings.Get(Settings.Chdir) ?? Directory.GetCurrentDirectory());
+        var pythonPath = (settings.Get(Settings.PythonPath) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => Path.GetFullPath(p, chdir))
             .ToList();
-        var env = line.GetAll(Settings.RawEnv)
+        var env = settings.GetAll(Settings.RawEnv)
             .Select(e => new KeyValuePair<string, string>(e[..e.IndexOf('=')], e[(e.IndexOf('=') + 1)..]))
             .ToList();
-        var rootPath = line.Get(Settings.RootPath) ?? System.Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "";
-        rootPath = rootPath.TrimEnd('/');
-        if (rootPath.Length > 0 && !rootPath.StartsWith('/'))
-        {
-            throw new UsageException($"SCRIPT_NAME '{rootPath}' must start with '/', e.g. /app");
-        }
-
-        var unsupported = line.Ignored.Select(flag => $"{flag} (a Gunicorn setting Dram does not act on yet)").ToList();
-        var workers = Int(line, Settings.Workers);
-        if (!line.Has(Settings.Workers) && System.Environment.GetEnvironmentVariable("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
-        {
-            if (!int.TryParse(concurrency, NumberStyles.None, CultureInfo.InvariantCulture, out workers) || workers < 1 || workers > 512)
-            {
-                throw new UsageException($"WEB_CONCURRENCY={concurrency}: the number of workers must be between 1 and 512");
-            }
-        }
+        var python = settings.Get(Settings.Python);
 
         return new ServerConfig
         {
-            AppModule = line.AppModule,
+            AppModule = appModule,
             Binds = binds,
-            Threads = Int(line, Settings.Threads),
+            Threads = Int(settings, Settings.Threads),
             Chdir = chdir,
             PythonPath = pythonPath,
             Environment = env,
-            LogLevel = line.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
+            LogLevel = settings.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
             // A path is taken from where dram was started, as the shell completed it, not from --chdir;
             // a bare name (python3.12) is looked up on PATH.
-            Python = line.Get(Settings.Python) is { } python && python.Contains('/') ? Path.GetFullPath(python) : line.Get(Settings.Python),
-            RootPath = rootPath,
-            GracefulTimeout = Int(line, Settings.GracefulTimeout),
-            KeepAlive = Int(line, Settings.KeepAlive),
-            Workers = workers,
-            Timeout = Int(line, Settings.Timeout),
-            MaxRequests = Int(line, Settings.MaxRequests),
-            MaxRequestsJitter = Int(line, Settings.MaxRequestsJitter),
-            MaxWorkerMemoryMb = Int(line, Settings.MaxWorkerMemory),
-            MaxWorkerLifetime = Int(line, Settings.MaxWorkerLifetime),
-            Backlog = Int(line, Settings.Backlog),
-            Pidfile = line.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
-            Umask = UmaskValue.TryParse(line.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
-            StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
-            Forwarded = ParseForwarded(line),
-            Unsupported = unsupported,
+            Python = python is not null && python.Contains('/') ? Path.GetFullPath(python) : python,
+            RootPath = settings.Get(Settings.RootPath) ?? "",
+            GracefulTimeout = Int(settings, Settings.GracefulTimeout),
+            KeepAlive = Int(settings, Settings.KeepAlive),
+            Workers = Int(settings, Settings.Workers),
+            Timeout = Int(settings, Settings.Timeout),
+            MaxRequests = Int(settings, Settings.MaxRequests),
+            MaxRequestsJitter = Int(settings, Settings.MaxRequestsJitter),
+            MaxWorkerMemoryMb = Int(settings, Settings.MaxWorkerMemory),
+            MaxWorkerLifetime = Int(settings, Settings.MaxWorkerLifetime),
+            Backlog = Int(settings, Settings.Backlog),
+            Pidfile = settings.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
+            Umask = UmaskValue.TryParse(settings.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
+            StaticMaps = settings.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
+            Forwarded = ParseForwarded(settings),
+            Unsupported = settings.Unsupported,
+            Resolved = settings,
+            ConfigFile = settings.Get(Settings.Config),
         };
     }
 
-    private static Dram.Wsgi.ForwardedTrust ParseForwarded(CommandLine line)
+    private static Dram.Wsgi.ForwardedTrust ParseForwarded(EffectiveSettings settings)
     {
-        var text = line.Get(Settings.ForwardedAllowIps) ?? System.Environment.GetEnvironmentVariable("FORWARDED_ALLOW_IPS") ?? Settings.ForwardedAllowIps.Default!;
+        var text = settings.Get(Settings.ForwardedAllowIps) ?? Settings.ForwardedAllowIps.Default!;
         try
         {
             return Dram.Wsgi.ForwardedTrust.Parse(text, trustUnixSockets: true);
@@ -113,6 +101,6 @@ public sealed class ServerConfig
         }
     }
 
-    private static int Int(CommandLine line, Setting setting) =>
-        int.Parse(line.Get(setting) ?? setting.Default!, CultureInfo.InvariantCulture);
+    private static int Int(EffectiveSettings settings, Setting setting) =>
+        int.Parse(settings.Get(setting) ?? setting.Default!, CultureInfo.InvariantCulture);
 }

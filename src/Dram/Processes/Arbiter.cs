@@ -36,6 +36,8 @@ public sealed partial class Arbiter
     private readonly ErrorLog _errorLog;
     private readonly ILogger _log;
     private readonly string[] _args;
+    private readonly MasterHooks? _hooks;
+    private readonly string _handoff;
     private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
     private readonly string _controlDirectory;
@@ -51,12 +53,14 @@ public sealed partial class Arbiter
     private int _quickCrashes;
     private DateTime _respawnNotBefore = DateTime.MinValue;
 
-    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args)
+    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args, MasterHooks? hooks = null)
     {
         _config = config;
         _errorLog = errorLog;
         _log = log;
         _args = args;
+        _hooks = hooks;
+        _handoff = config.Resolved.ToHandoff();
         _target = config.Workers;
         _controlDirectory = Directory.CreateTempSubdirectory("dram-").FullName;
         File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -76,9 +80,17 @@ public sealed partial class Arbiter
     public async Task<int> RunAsync()
     {
         ServerLog.Starting(_log, Program.Version);
+        if (_config.ConfigFile is { } configFile)
+        {
+            ServerLog.ConfigFile(_log, configFile);
+        }
         foreach (var setting in _config.Unsupported)
         {
             ServerLog.Unsupported(_log, setting);
+        }
+        foreach (var warning in _config.Resolved.Warnings)
+        {
+            ServerLog.ConfigWarning(_log, warning);
         }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
@@ -99,6 +111,8 @@ public sealed partial class Arbiter
 
         try
         {
+            _hooks?.WorkersChanged(_target, null);
+            _hooks?.OnStarting(_target);
             for (var i = 0; i < _target; i++)
             {
                 Spawn(replaces: null);
@@ -128,6 +142,7 @@ public sealed partial class Arbiter
             _sockets?.RemoveUnixSocketFiles();
             _sockets?.Dispose();
             RemovePidfile();
+            _hooks?.OnExit(_target);
             try
             {
                 Directory.Delete(_controlDirectory, recursive: true);
@@ -150,6 +165,7 @@ public sealed partial class Arbiter
         start.Environment[WorkerIdentity.GenerationVariable] = _generation.ToString(CultureInfo.InvariantCulture);
         start.Environment[WorkerIdentity.ControlVariable] = _controlPath;
         start.Environment.Remove(ProcessTitle.ArgumentsVariable);
+        start.Environment[EffectiveSettings.HandoffVariable] = _handoff;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
         var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces };
@@ -225,6 +241,7 @@ public sealed partial class Arbiter
                 ServerLog.Signal(_log, "ttin");
                 _target++;
                 ServerLog.WorkerCount(_log, _target);
+                _hooks?.WorkersChanged(_target, _target - 1);
                 _systemd.Status(Status());
                 Spawn(replaces: null);
                 return null;
@@ -234,6 +251,7 @@ public sealed partial class Arbiter
                 {
                     _target--;
                     ServerLog.WorkerCount(_log, _target);
+                    _hooks?.WorkersChanged(_target, _target + 1);
                     _systemd.Status(Status());
                     var oldest = _workers.Where(w => w.CountsTowardTarget).OrderBy(w => w.Started).FirstOrDefault();
                     if (oldest is not null)
@@ -295,6 +313,7 @@ public sealed partial class Arbiter
                 {
                     _everAccepted = true;
                     _systemd.Ready(Status());
+                    _hooks?.WhenReady(_target);
                 }
                 if (worker.Replaces is { Exited: false } old)
                 {
@@ -338,6 +357,7 @@ public sealed partial class Arbiter
         {
             _workers.Remove(worker);
         }
+        _hooks?.ChildExit(_target, worker.Pid, worker.Id);
         var code = worker.Process.ExitCode;
         if (worker.RetiringSince is not null)
         {
@@ -434,6 +454,7 @@ public sealed partial class Arbiter
         _generation++;
         var current = _workers.Where(w => w.CountsTowardTarget).ToList();
         ServerLog.Reloading(_log, current.Count);
+        _hooks?.OnReload(_target);
         foreach (var worker in current)
         {
             Spawn(replaces: worker);
