@@ -157,7 +157,7 @@ internal sealed unsafe class WsgiRequest
     {
         var status = Released ? StatusCodes.Status504GatewayTimeout : _started ? _status : StatusCodes.Status500InternalServerError;
         var reason = !Released && _started && _reason is not null ? _reason : ReasonPhrases.GetReasonPhrase(status);
-        _hooks!.After(hookRequest, environ, status, reason, _headers, _written);
+        _hooks!.After(hookRequest, environ, status, reason, _headers, Released ? -1 : _contentLength, _written);
     }
 
     private void Bind(IFeatureCollection features)

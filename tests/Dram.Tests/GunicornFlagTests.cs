@@ -24,10 +24,7 @@ public sealed class GunicornFlagTests
     }
 
     [Theory]
-    [InlineData("-c", "gunicorn.conf.py", "configuration files are not supported yet")]
-    [InlineData("--config", "gunicorn.conf.py", "configuration files are not supported yet")]
     [InlineData("--daemon", null, "Dram does not daemonize")]
-    [InlineData("--check-config", null, "--check-config is not supported yet")]
     [InlineData("--certfile", "cert.pem", "TLS is not supported yet")]
     [InlineData("--user", "www-data", "--user is not supported yet")]
     public async Task FlagsThatChangeWhatTheCommandDoesAreRefused(string flag, string? value, string reason)

@@ -57,8 +57,12 @@ internal sealed unsafe class RequestHooks
         return req;
     }
 
-    /// <summary>Runs post_request once the response is over. The GIL is held.</summary>
-    public void After(nint req, nint environ, int status, string reason, List<KeyValuePair<string, string>> responseHeaders, long sent)
+    /// <summary>
+    /// Runs post_request once the response is over; <paramref name="contentLength"/> (or -1) is listed
+    /// with the app's headers, as it was sent. The GIL is held.
+    /// </summary>
+    public void After(nint req, nint environ, int status, string reason, List<KeyValuePair<string, string>> responseHeaders,
+        long contentLength, long sent)
     {
         if (!_post)
         {
@@ -71,6 +75,10 @@ internal sealed unsafe class RequestHooks
             foreach (var (name, value) in responseHeaders)
             {
                 AppendPair(headers, name, value);
+            }
+            if (contentLength >= 0 && status is not (204 or 304))
+            {
+                AppendPair(headers, "Content-Length", contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             resp = _runner.NewResponse($"{status} {reason}", status, headers, sent);
         }

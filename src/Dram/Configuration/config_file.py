@@ -6,6 +6,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
 import types
 
@@ -43,20 +44,24 @@ def load(location):
             # The config module itself is missing: where it was looked for says more than a traceback.
             return None, (f"No module named '{e.name}'. It was looked for in sys.path, which starts "
                           f"{sys.path[:3]!r}; run dram from the directory holding it, or give --chdir.", "")
-        return None, _failure(e)
+        return None, _failure(e, location)
     except BaseException as e:
-        return None, _failure(e)
+        return None, _failure(e, location)
     return vars(module), None
 
 
-def _failure(e):
+def _failure(e, location):
     """(one-line summary, traceback text) for a config that raised."""
     tb = _user_frames(e.__traceback__)
     summary = f"{type(e).__name__}: {e}"
     if tb is not None and not isinstance(e, SyntaxError):
-        # A SyntaxError's text names the file and line already.
-        where = traceback.extract_tb(tb)[-1]
-        summary += f" (at {where.filename}, line {where.lineno})"
+        # A SyntaxError's text names the file and line already. Otherwise the line named is the
+        # deepest in the config's own code, not in the library function that raised.
+        stdlib = sysconfig.get_paths()["stdlib"] + os.sep
+        frames = traceback.extract_tb(tb)
+        own = [f for f in frames if f.filename == location] or \
+              [f for f in frames if not f.filename.startswith(("<", stdlib))] or frames
+        summary += f" (at {own[-1].filename}, line {own[-1].lineno})"
     detail = "".join(traceback.format_exception(type(e), e, tb)).rstrip()
     return summary, detail
 

@@ -52,15 +52,18 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
-    /// has its own --bind/--chdir) and waits until it listens.
+    /// has its own --bind/--chdir) and waits until it listens. With <paramref name="boundPort"/>, the
+    /// address comes from elsewhere (a config file) and no --bind is added. A null
+    /// <paramref name="app"/> leaves out APP_MODULE (a config file's wsgi_app names it).
+    /// <paramref name="workingDirectory"/> is where dram starts (default: the repository root).
     /// </summary>
-    public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
-        IDictionary<string, string>? environment = null, string? chdir = null)
+    public static async Task<DramProcess> StartAsync(string? app, IEnumerable<string>? args = null,
+        IDictionary<string, string>? environment = null, string? chdir = null, string? workingDirectory = null, int? boundPort = null)
     {
         var extra = args?.ToList() ?? [];
-        var port = FreePort.Next();
+        var port = boundPort ?? FreePort.Next();
         var all = new List<string>();
-        if (!extra.Any(a => a is "-b" or "--bind" || a.StartsWith("--bind=", StringComparison.Ordinal)))
+        if (boundPort is null && !extra.Any(a => a is "-b" or "--bind" || a.StartsWith("--bind=", StringComparison.Ordinal)))
         {
             all.AddRange(["--bind", $"127.0.0.1:{port}"]);
         }
@@ -69,8 +72,11 @@ public sealed partial class DramProcess : IAsyncDisposable
             all.AddRange(["--chdir", chdir ?? Repo.Apps]);
         }
         all.AddRange(extra);
-        all.Add(app);
-        var dram = Launch(all, environment);
+        if (app is not null)
+        {
+            all.Add(app);
+        }
+        var dram = Launch(all, environment, workingDirectory, boundPort);
         var started = await Task.WhenAny(dram._listening.Task, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (started != dram._listening.Task)
         {
@@ -83,9 +89,9 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args,
-        IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        IDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? workingDirectory = null)
     {
-        await using var dram = Launch(args.ToList(), environment);
+        await using var dram = Launch(args.ToList(), environment, workingDirectory);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {
@@ -99,7 +105,8 @@ public sealed partial class DramProcess : IAsyncDisposable
         return (dram._process.ExitCode, dram.Output);
     }
 
-    private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment)
+    private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment, string? workingDirectory = null,
+        int? boundPort = null)
     {
         var start = new ProcessStartInfo(DramBinary.Path)
         {
@@ -107,7 +114,7 @@ public sealed partial class DramProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
+            WorkingDirectory = workingDirectory ?? Repo.Root,
         };
         foreach (var arg in args)
         {
@@ -121,7 +128,7 @@ public sealed partial class DramProcess : IAsyncDisposable
             }
         }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var port = 0;
+        var port = boundPort ?? 0;
         var bindIndex = args.IndexOf("--bind");
         if (bindIndex >= 0 && bindIndex + 1 < args.Count && args[bindIndex + 1].StartsWith("127.0.0.1:", StringComparison.Ordinal)
             && int.TryParse(args[bindIndex + 1]["127.0.0.1:".Length..], out var bound))
