@@ -37,7 +37,7 @@ internal sealed unsafe class RequestWatchdog
 
     public RequestWatchdog(IReadOnlyList<WsgiThreadPool.Slot> slots, TimeSpan timeout, ILogger log, Action<string> requestRecycle, HookRunner? hooks = null)
     {
-        _hooks = hooks is not null && hooks.Defines(Hooks.Hooks.WorkerAbort) ? hooks : null;
+        _hooks = hooks is not null && hooks.Defines(ServerHooks.WorkerAbort) ? hooks : null;
         _slots = slots;
         _timeout = timeout;
         _unwindGrace = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds, 5, 30));
@@ -167,7 +167,7 @@ internal sealed unsafe class RequestWatchdog
                 WsgiLog.RequestTimedOut(_log, _injectDescription, stack);
                 // Gunicorn runs worker_abort when a request outlives --timeout; here it runs on
                 // this thread, which holds the GIL, while the stuck thread waits to unwind.
-                _hooks?.Call(Hooks.Hooks.WorkerAbort, _hooks.Worker);
+                _hooks?.Call(ServerHooks.WorkerAbort, _hooks.Worker);
             }
             finally
             {

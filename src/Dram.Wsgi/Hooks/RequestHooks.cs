@@ -16,12 +16,12 @@ internal sealed unsafe class RequestHooks
     private RequestHooks(HookRunner runner)
     {
         _runner = runner;
-        _post = runner.Defines(Hooks.PostRequest);
+        _post = runner.Defines(ServerHooks.PostRequest);
     }
 
     /// <summary>The request hooks of <paramref name="runner"/>, or null when it defines neither.</summary>
     public static RequestHooks? For(HookRunner? runner) =>
-        runner is not null && (runner.Defines(Hooks.PreRequest) || runner.Defines(Hooks.PostRequest)) ? new RequestHooks(runner) : null;
+        runner is not null && (runner.Defines(ServerHooks.PreRequest) || runner.Defines(ServerHooks.PostRequest)) ? new RequestHooks(runner) : null;
 
     /// <summary>Makes the <c>req</c> object (new reference, 0 if that failed) and runs pre_request. The GIL is held.</summary>
     public nint Before(IHttpRequestFeature request)
@@ -53,7 +53,7 @@ internal sealed unsafe class RequestHooks
         {
             Py.DecRef(headers);
         }
-        _runner.Call(Hooks.PreRequest, _runner.Worker, req);
+        _runner.Call(ServerHooks.PreRequest, _runner.Worker, req);
         return req;
     }
 
@@ -90,7 +90,7 @@ internal sealed unsafe class RequestHooks
         {
             Py.DecRef(headers);
         }
-        _runner.Call(Hooks.PostRequest, _runner.Worker, req, environ == 0 ? CApi.None : environ, resp);
+        _runner.Call(ServerHooks.PostRequest, _runner.Worker, req, environ == 0 ? CApi.None : environ, resp);
         Py.DecRef(resp);
     }
 

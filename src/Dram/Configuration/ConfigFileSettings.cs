@@ -20,7 +20,7 @@ public sealed unsafe class ConfigFileSettings
     public SettingLayer Layer { get; }
 
     /// <summary>Names of the server hooks the file defines.</summary>
-    public List<string> Hooks { get; } = [];
+    public List<string> HookNames { get; } = [];
 
     /// <summary>Gunicorn settings given that Dram does not act on, for the start-up warning.</summary>
     public List<string> Unsupported { get; } = [];
@@ -77,7 +77,7 @@ public sealed unsafe class ConfigFileSettings
             }
             return;
         }
-        if (Dram.Wsgi.Hooks.Hooks.Find(name) is { } hook)
+        if (ServerHooks.Find(name) is { } hook)
         {
             if (value.Kind == "none")
             {
@@ -88,7 +88,7 @@ public sealed unsafe class ConfigFileSettings
                 throw new UsageException($"{source}: {name} = {value.Repr}: a server hook must be a function, e.g. def {hook.Signature}: ...");
             }
             CheckArity(file, hook);
-            Hooks.Add(name);
+            HookNames.Add(name);
             return;
         }
         var unset = value.Kind == "none" || (value.Kind == "bool" && value.Texts[0] == "false");
@@ -118,7 +118,7 @@ public sealed unsafe class ConfigFileSettings
         {
             Warnings.Add($"{source}: '{name}' is not a setting and is ignored; did you mean '{meant}'?");
         }
-        else if (value.Kind == "callable" && NameSuggestion.Closest(name, Dram.Wsgi.Hooks.Hooks.All.Select(h => h.Name)) is { } meantHook)
+        else if (value.Kind == "callable" && NameSuggestion.Closest(name, ServerHooks.All.Select(h => h.Name)) is { } meantHook)
         {
             Warnings.Add($"{source}: '{name}' is not a server hook and is never called; did you mean '{meantHook}'?");
         }

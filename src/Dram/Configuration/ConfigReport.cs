@@ -21,7 +21,7 @@ public static class ConfigReport
             rows.Add((setting.Name, SettingValue.AsPython(setting, values), settings.SourceOf(setting)));
         }
         var configFile = settings.Get(Settings.Config) ?? "";
-        foreach (var hook in settings.Hooks)
+        foreach (var hook in settings.HookNames)
         {
             rows.Add((hook, "<server hook>", configFile));
         }

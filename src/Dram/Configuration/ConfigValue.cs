@@ -61,12 +61,7 @@ public static class ConfigValue
                     _ => null,
                 };
             case SettingKind.Repeated:
-                return value.Kind switch
-                {
-                    "str" or "int" or "float" => value.Texts,
-                    "list" or "dict" => value.Texts,
-                    _ => null,
-                };
+                return value.Kind is "str" or "int" or "float" or "list" or "dict" ? value.Texts : null;
             default:
                 return value.Kind switch
                 {

@@ -21,11 +21,11 @@ public sealed class EffectiveSettings
     private EffectiveSettings(Dictionary<string, (IReadOnlyList<string> Values, string Source)> chosen, IReadOnlyList<string> hooks)
     {
         _chosen = chosen;
-        Hooks = hooks;
+        HookNames = hooks;
     }
 
     /// <summary>Names of the server hooks the config file defines.</summary>
-    public IReadOnlyList<string> Hooks { get; }
+    public IReadOnlyList<string> HookNames { get; }
 
     /// <summary>Gunicorn settings given that Dram does not act on yet, for the start-up warning.</summary>
     public IReadOnlyList<string> Unsupported { get; init; } = [];
@@ -83,7 +83,7 @@ public sealed class EffectiveSettings
             }
             writer.WriteEndObject();
             writer.WriteStartArray("hooks");
-            foreach (var hook in Hooks)
+            foreach (var hook in HookNames)
             {
                 writer.WriteStringValue(hook);
             }

@@ -4,7 +4,7 @@ using Dram.Wsgi.Hooks;
 namespace Dram.Configuration;
 
 /// <summary>
-/// docs/settings.md, generated from <see cref="Settings.All"/> and <see cref="Hooks.All"/> so the
+/// docs/settings.md, generated from <see cref="Settings.All"/> and <see cref="ServerHooks.All"/> so the
 /// reference cannot drift from the code (a test compares the committed file with this output).
 /// </summary>
 public static class SettingsReference
@@ -16,7 +16,7 @@ public static class SettingsReference
     {
         var md = new StringBuilder();
         md.Append("# Settings\n\n");
-        md.Append($"<!-- Generated from src/Dram/Configuration/Settings.cs and src/Dram.Wsgi/Hooks/Hooks.cs by `{RegenerateCommand}`; edit those, not this file. -->\n\n");
+        md.Append($"<!-- Generated from src/Dram/Configuration/Settings.cs and src/Dram.Wsgi/Hooks/ServerHooks.cs by `{RegenerateCommand}`; edit those, not this file. -->\n\n");
         md.Append("Every setting has a name, which is also its name in a config file (`workers = 4`), and most have a\n");
         md.Append("command-line flag (`--workers 4`). The names and flags are Gunicorn's wherever Gunicorn has the setting.\n\n");
 
@@ -73,7 +73,7 @@ public static class SettingsReference
         md.Append("`post_request` run on the request's Python thread and cost nothing when they are not defined.\n\n");
         md.Append("| hook | runs in | when |\n");
         md.Append("|---|---|---|\n");
-        foreach (var hook in Hooks.All)
+        foreach (var hook in ServerHooks.All)
         {
             md.Append($"| `{hook.Signature}` | {(hook.Process == HookProcess.Master ? "master" : "worker")} | {Cell(hook.When)}");
             if (hook.ShorterForms.Length > 0)

@@ -33,17 +33,10 @@ public static class SettingsResolver
                 layers.Add(layer);
             }
         }
-        var gunicornArgs = ParseVariable(GunicornArgsVariable, environment);
-        var dramArgs = ParseVariable(DramArgsVariable, environment);
-        var commandLines = new List<CommandLine>(3);
-        foreach (var line in new[] { gunicornArgs, dramArgs })
-        {
-            if (line is not null)
-            {
-                commandLines.Add(line);
-            }
-        }
-        commandLines.Add(commandLine);
+        // Lowest first: GUNICORN_CMD_ARGS, DRAM_CMD_ARGS, the real command line.
+        var commandLines = new[] { ParseVariable(GunicornArgsVariable, environment), ParseVariable(DramArgsVariable, environment), commandLine }
+            .OfType<CommandLine>()
+            .ToList();
 
         var warnings = new List<string>();
         var unsupported = new List<string>();
@@ -77,7 +70,7 @@ public static class SettingsResolver
             layers.Add(read.Layer);
             warnings.AddRange(read.Warnings);
             unsupported.AddRange(read.Unsupported);
-            hooks = read.Hooks;
+            hooks = read.HookNames;
         }
         layers.AddRange(commandLines.Select(line => line.Layer));
         return new Resolution(EffectiveSettings.Merge(layers, hooks, unsupported, warnings), file);

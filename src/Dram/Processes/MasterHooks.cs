@@ -25,7 +25,7 @@ public sealed class MasterHooks
     /// <summary>The hooks of <paramref name="file"/> that run in the master, or null when it defines none. The GIL must be held.</summary>
     public static MasterHooks? Create(ConfigFile file, EffectiveSettings settings, ErrorLog log)
     {
-        var names = settings.Hooks.Where(name => Hooks.Find(name) is { Process: HookProcess.Master }).ToList();
+        var names = settings.HookNames.Where(name => ServerHooks.Find(name) is { Process: HookProcess.Master }).ToList();
         if (names.Count == 0)
         {
             return null;
@@ -34,18 +34,18 @@ public sealed class MasterHooks
         return new MasterHooks(runner, runner.NewServer(Environment.ProcessId, 0));
     }
 
-    public void OnStarting(int workers) => Run(Hooks.OnStarting, workers);
+    public void OnStarting(int workers) => Run(ServerHooks.OnStarting, workers);
 
-    public void WhenReady(int workers) => Run(Hooks.WhenReady, workers);
+    public void WhenReady(int workers) => Run(ServerHooks.WhenReady, workers);
 
-    public void OnReload(int workers) => Run(Hooks.OnReload, workers);
+    public void OnReload(int workers) => Run(ServerHooks.OnReload, workers);
 
-    public void OnExit(int workers) => Run(Hooks.OnExit, workers);
+    public void OnExit(int workers) => Run(ServerHooks.OnExit, workers);
 
     /// <summary>nworkers_changed(server, new_value, old_value); <paramref name="old"/> is None at start.</summary>
     public void WorkersChanged(int workers, int? old)
     {
-        if (!_runner.Defines(Hooks.NWorkersChanged))
+        if (!_runner.Defines(ServerHooks.NWorkersChanged))
         {
             return;
         }
@@ -54,7 +54,7 @@ public sealed class MasterHooks
             SetWorkerCount(workers);
             var newValue = Py.NewInt(workers);
             var oldValue = old is { } o ? Py.NewInt(o) : Py.NewRef(Py.None);
-            _runner.Call(Hooks.NWorkersChanged, _server, newValue, oldValue);
+            _runner.Call(ServerHooks.NWorkersChanged, _server, newValue, oldValue);
             Py.DecRef(oldValue);
             Py.DecRef(newValue);
         }
@@ -63,7 +63,7 @@ public sealed class MasterHooks
     /// <summary>child_exit(server, worker) for the worker process that just ended.</summary>
     public void ChildExit(int workers, int pid, int age)
     {
-        if (!_runner.Defines(Hooks.ChildExit))
+        if (!_runner.Defines(ServerHooks.ChildExit))
         {
             return;
         }
@@ -79,7 +79,7 @@ public sealed class MasterHooks
             {
                 return;
             }
-            _runner.Call(Hooks.ChildExit, _server, worker);
+            _runner.Call(ServerHooks.ChildExit, _server, worker);
             Py.DecRef(worker);
         }
     }

@@ -38,7 +38,7 @@ internal sealed class WorkerHooks
     /// </summary>
     public static WorkerHooks? Create(ServerConfig config, WorkerIdentity identity, string startDirectory, ErrorLog errorLog, ILogger log)
     {
-        var names = config.Resolved.Hooks.Where(name => Hooks.Find(name) is { Process: HookProcess.Worker }).ToList();
+        var names = config.Resolved.HookNames.Where(name => ServerHooks.Find(name) is { Process: HookProcess.Worker }).ToList();
         if (names.Count == 0 || config.ConfigFile is not { } location)
         {
             return null;
@@ -64,16 +64,16 @@ internal sealed class WorkerHooks
     }
 
     /// <summary>post_worker_init(worker), on the thread that loaded the app; the GIL is held.</summary>
-    public void PostWorkerInit() => _runner.Call(Hooks.PostWorkerInit, _runner.Worker);
+    public void PostWorkerInit() => _runner.Call(ServerHooks.PostWorkerInit, _runner.Worker);
 
     /// <summary>worker_int(worker), when SIGINT or SIGQUIT stops the worker.</summary>
-    public void Interrupted() => RunBounded(Hooks.WorkerInt, () => _runner.Call(Hooks.WorkerInt, _runner.Worker));
+    public void Interrupted() => RunBounded(ServerHooks.WorkerInt, () => _runner.Call(ServerHooks.WorkerInt, _runner.Worker));
 
     /// <summary>worker_exit(server, worker), as the worker exits.</summary>
-    public void Exiting() => RunBounded(Hooks.WorkerExit, () =>
+    public void Exiting() => RunBounded(ServerHooks.WorkerExit, () =>
     {
         var server = _runner.NewServer(_masterPid, _workers);
-        _runner.Call(Hooks.WorkerExit, server, _runner.Worker);
+        _runner.Call(ServerHooks.WorkerExit, server, _runner.Worker);
         Py.DecRef(server);
     });
 

@@ -1,4 +1,5 @@
 using Dram.Configuration;
+using Dram.Wsgi.Hooks;
 using Dram.Tests.Infrastructure;
 
 namespace Dram.Tests.Configuration;
@@ -41,7 +42,7 @@ public sealed class SettingsDocumentTests
                 Assert.Contains($"`{flag}`", generated);
             }
         }
-        foreach (var hook in Dram.Wsgi.Hooks.Hooks.All)
+        foreach (var hook in ServerHooks.All)
         {
             Assert.Contains($"`{hook.Signature}`", generated);
         }

@@ -1,7 +1,7 @@
 namespace Dram.Wsgi.Hooks;
 
 /// <summary>Every server hook Dram runs, in the order a server's life meets them.</summary>
-public static class Hooks
+public static class ServerHooks
 {
     public static readonly Hook NWorkersChanged = new("nworkers_changed", ["server", "new_value", "old_value"], HookProcess.Master,
         "When the number of workers changes: once at start (old_value is None), then on SIGTTIN and SIGTTOU.");
