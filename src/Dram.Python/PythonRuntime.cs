@@ -67,6 +67,23 @@ public static unsafe class PythonRuntime
         }
     }
 
+    /// <summary>Puts <paramref name="entry"/> at the end of <c>sys.path</c> unless it is there already.</summary>
+    public static void AppendSysPath(string entry)
+    {
+        var path = CApi.PySys_GetObject(Py.U8("path"));
+        var count = CApi.PyList_Size(path);
+        for (nint i = 0; i < count; i++)
+        {
+            if (Py.ToStringOrNull(CApi.PyList_GetItem(path, i)) == entry)
+            {
+                return;
+            }
+        }
+        var s = Py.NewString(entry);
+        CApi.PyList_Append(path, s);
+        Py.DecRef(s);
+    }
+
     /// <summary>Reads a string attribute of <c>sys</c> (e.g. <c>version</c>, <c>prefix</c>).</summary>
     public static string SysString(string name)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dram.Python;
 using Dram.Python.Native;
+using Dram.Wsgi.Hooks;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Wsgi;
@@ -22,6 +23,7 @@ internal sealed unsafe class RequestWatchdog
     private readonly TimeSpan _unwindGrace;
     private readonly ILogger _log;
     private readonly Action<string> _requestRecycle;
+    private readonly HookRunner? _hooks;
     private readonly Thread _thread;
     private readonly Thread _injector;
     private readonly AutoResetEvent _injectRequested = new(false);
@@ -34,8 +36,9 @@ internal sealed unsafe class RequestWatchdog
     private bool _recycleAsked;
     private long _timedOut;
 
-    public RequestWatchdog(IReadOnlyList<WsgiThreadPool.Slot> slots, TimeSpan timeout, ILogger log, Action<string> requestRecycle)
+    public RequestWatchdog(IReadOnlyList<WsgiThreadPool.Slot> slots, TimeSpan timeout, ILogger log, Action<string> requestRecycle, HookRunner? hooks = null)
     {
+        _hooks = hooks is not null && hooks.Defines(ServerHooks.WorkerAbort) ? hooks : null;
         _slots = slots;
         _timeout = timeout;
         _unwindGrace = TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds, 5, 30));
@@ -167,6 +170,9 @@ internal sealed unsafe class RequestWatchdog
                     CApi.PyThreadState_SetAsyncExc((nuint)slot.Ident, _timeoutType);
                 }
                 WsgiLog.RequestTimedOut(_log, _injectDescription, stack);
+                // Gunicorn runs worker_abort when a request outlives --timeout; here it runs on
+                // this thread, which holds the GIL, while the stuck thread waits to unwind.
+                _hooks?.Call(ServerHooks.WorkerAbort, _hooks.Worker);
             }
             finally
             {

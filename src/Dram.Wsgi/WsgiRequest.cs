@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Dram.Python;
 using Dram.Python.Native;
 using Dram.Wsgi.Logs;
+using Dram.Wsgi.Hooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -47,6 +48,9 @@ internal sealed unsafe class WsgiRequest
 
     private long _receivedTimestamp;
 
+    /// <summary>pre_request/post_request, or null (the usual case) when the config file defines neither.</summary>
+    private readonly RequestHooks? _hooks;
+
     private IHttpRequestFeature _request = null!;
     private IHttpResponseFeature _response = null!;
     private IHttpResponseBodyFeature _body = null!;
@@ -81,11 +85,12 @@ internal sealed unsafe class WsgiRequest
     private long _written;
     private bool _flushed;
 
-    public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log)
+    public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log, HookRunner? hooks = null)
     {
         _runtime = runtime;
         _app = app;
         _log = log;
+        _hooks = RequestHooks.For(hooks);
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
         Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize, runtime.Options.ClientStallLimit);
@@ -133,9 +138,13 @@ internal sealed unsafe class WsgiRequest
     {
         Bind(features);
         _receivedTimestamp = receivedTimestamp;
-        nint environ = 0, startResponse = 0, result = 0;
+        nint environ = 0, startResponse = 0, result = 0, hookRequest = 0;
         try
         {
+            if (_hooks is not null)
+            {
+                hookRequest = _hooks.Before(_request);
+            }
             var input = _runtime.InputType.New(_handle, Generation);
             try
             {
@@ -184,8 +193,13 @@ internal sealed unsafe class WsgiRequest
                 // As Gunicorn does, the log shows the environ as the app left it.
                 ReadEnviron(environ);
             }
-            Py.XDecRef(environ);
             Finish();
+            if (hookRequest != 0)
+            {
+                RunPostRequest(hookRequest, environ);
+                Py.DecRef(hookRequest);
+            }
+            Py.XDecRef(environ);
             if (_accessLog is not null)
             {
                 LogAccess();
@@ -236,6 +250,14 @@ internal sealed unsafe class WsgiRequest
             }
             _environValues[i] = text;
         }
+    }
+
+    /// <summary>post_request with what was sent: the watchdog's 504 when the request timed out.</summary>
+    private void RunPostRequest(nint hookRequest, nint environ)
+    {
+        var status = Released ? StatusCodes.Status504GatewayTimeout : _started ? _status : StatusCodes.Status500InternalServerError;
+        var reason = !Released && _started && _reason is not null ? _reason : ReasonPhrases.GetReasonPhrase(status);
+        _hooks!.After(hookRequest, environ, status, reason, _headers, Released ? -1 : _contentLength, _written);
     }
 
     private void Bind(IFeatureCollection features)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dram.Python;
+using Dram.Wsgi.Hooks;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Wsgi;
@@ -27,12 +28,18 @@ public sealed class WsgiThreadPool
     private readonly Slot[] _slots;
     private readonly CountdownEvent _attached;
     private readonly RequestWatchdog? _watchdog;
+    private readonly HookRunner? _hooks;
     private volatile bool _stopping;
 
-    /// <summary>Creates the pool; the GIL must be held (the watchdog loads its Python helpers).</summary>
-    public WsgiThreadPool(WsgiRuntime runtime, nint app, int threads, TimeSpan requestTimeout, ILogger log, Action<string> requestRecycle)
+    /// <summary>
+    /// Creates the pool; the GIL must be held (the watchdog loads its Python helpers). With
+    /// <paramref name="hooks"/>, requests run pre_request/post_request and a timeout runs worker_abort.
+    /// </summary>
+    public WsgiThreadPool(WsgiRuntime runtime, nint app, int threads, TimeSpan requestTimeout, ILogger log, Action<string> requestRecycle,
+        HookRunner? hooks = null)
     {
         _runtime = runtime;
+        _hooks = hooks;
         _app = app;
         _log = log;
         _threads = new Thread[threads];
@@ -40,7 +47,7 @@ public sealed class WsgiThreadPool
         _attached = new CountdownEvent(threads);
         if (requestTimeout > TimeSpan.Zero)
         {
-            _watchdog = new RequestWatchdog(_slots, requestTimeout, log, requestRecycle);
+            _watchdog = new RequestWatchdog(_slots, requestTimeout, log, requestRecycle, hooks);
             _watchdog.Prepare();
         }
     }
@@ -129,7 +136,7 @@ public sealed class WsgiThreadPool
     {
         var python = PythonThread.AttachCurrent();
         python.Enter();
-        var request = new WsgiRequest(_runtime, _app, _log);
+        var request = new WsgiRequest(_runtime, _app, _log, _hooks);
         python.Leave();
         var slot = new Slot(request, python.Ident);
         _slots[index] = slot;

@@ -24,10 +24,7 @@ public sealed class GunicornFlagTests
     }
 
     [Theory]
-    [InlineData("-c", "gunicorn.conf.py", "configuration files are not supported yet")]
-    [InlineData("--config", "gunicorn.conf.py", "configuration files are not supported yet")]
     [InlineData("--daemon", null, "Dram does not daemonize")]
-    [InlineData("--check-config", null, "--check-config is not supported yet")]
     [InlineData("--paste", "development.ini", "PasteDeploy configurations are not supported")]
     public async Task FlagsThatChangeWhatTheCommandDoesAreRefused(string flag, string? value, string reason)
     {

@@ -6,26 +6,30 @@ namespace Dram.Configuration;
 /// </summary>
 public sealed class CommandLine
 {
-    private readonly Dictionary<string, List<string>> _values = [];
     private readonly List<string> _ignored = [];
 
     /// <summary>Gunicorn flags given that Dram accepts but does not act on (warned about at start-up).</summary>
     public IReadOnlyList<string> Ignored => _ignored;
 
-    private CommandLine()
+    private CommandLine(string source)
     {
+        Layer = new SettingLayer(source);
     }
 
-    public string? AppModule { get; private set; }
+    /// <summary>The settings given, the positional APP_MODULE as <c>wsgi_app</c>.</summary>
+    public SettingLayer Layer { get; }
 
-    public bool Has(Setting setting) => _values.ContainsKey(setting.Name);
+    public string? AppModule => Get(Settings.WsgiApp);
+
+    public bool Has(Setting setting) => Layer.Has(setting);
 
     /// <summary>The last value given for a setting, or null.</summary>
-    public string? Get(Setting setting) => _values.TryGetValue(setting.Name, out var list) ? list[^1] : null;
+    public string? Get(Setting setting) => Layer.GetAll(setting) is { Count: > 0 } values ? values[^1] : null;
 
-    public IReadOnlyList<string> GetAll(Setting setting) => _values.TryGetValue(setting.Name, out var list) ? list : [];
+    public IReadOnlyList<string> GetAll(Setting setting) => Layer.GetAll(setting);
 
-    public static CommandLine Parse(IReadOnlyList<string> args)
+    /// <summary>Parses <paramref name="args"/>; <paramref name="source"/> names where they came from ("command line", "GUNICORN_CMD_ARGS").</summary>
+    public static CommandLine Parse(IReadOnlyList<string> args, string source = "command line")
     {
         var byFlag = new Dictionary<string, Setting>(StringComparer.Ordinal);
         foreach (var setting in Settings.All)
@@ -36,7 +40,7 @@ public sealed class CommandLine
             }
         }
 
-        var parsed = new CommandLine();
+        var parsed = new CommandLine(source);
         var onlyPositional = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -47,7 +51,7 @@ public sealed class CommandLine
                 {
                     throw new UsageException($"unexpected argument '{arg}': only one APP_MODULE may be given (already have '{parsed.AppModule}')");
                 }
-                parsed.AppModule = arg;
+                parsed.Layer.Add(Settings.WsgiApp, arg);
                 continue;
             }
             if (arg == "--")
@@ -93,7 +97,7 @@ public sealed class CommandLine
                 {
                     throw new UsageException($"{flag} takes no value");
                 }
-                parsed.Add(setting, "true");
+                parsed.Layer.Add(setting, "true");
                 continue;
             }
             var value = inlineValue;
@@ -105,35 +109,13 @@ public sealed class CommandLine
                 }
                 value = args[++i];
             }
-            Check(setting, flag, value);
-            parsed.Add(setting, value);
+            if (SettingValue.Problem(setting, value) is { } problem)
+            {
+                throw new UsageException($"{flag} {value}: {problem}");
+            }
+            parsed.Layer.Add(setting, value);
         }
         return parsed;
-    }
-
-    private static void Check(Setting setting, string flag, string value)
-    {
-        if (setting.Kind == SettingKind.Integer && (!int.TryParse(value, out var number) || number < 0))
-        {
-            throw new UsageException($"{flag} {value}: not a whole number >= 0");
-        }
-        if (setting.Validate?.Invoke(value) is { } problem)
-        {
-            throw new UsageException($"{flag} {value}: {problem}");
-        }
-    }
-
-    private void Add(Setting setting, string value)
-    {
-        if (!_values.TryGetValue(setting.Name, out var list))
-        {
-            _values[setting.Name] = list = [];
-        }
-        if (setting.Kind != SettingKind.Repeated)
-        {
-            list.Clear();
-        }
-        list.Add(value);
     }
 
     public static string HelpText()
@@ -145,18 +127,30 @@ public sealed class CommandLine
             "Serve a WSGI application with Kestrel and CPython embedded in-process.",
             "APP_MODULE is MODULE[:CALLABLE] (CALLABLE defaults to 'application'), e.g.",
             "  dram mysite.wsgi              dram app:app              dram 'pkg.app:create_app(\"prod\")'",
+            "It may be left out when the config file sets wsgi_app.",
             "",
             "options:",
         };
         foreach (var setting in Settings.All)
         {
+            if (setting.Flags.Length == 0)
+            {
+                continue;
+            }
             var flags = string.Join(", ", setting.Flags) + (setting.Metavar.Length > 0 ? " " + setting.Metavar : "");
             var help = setting.Help + (setting.Default is not null && !setting.Help.Contains("Default", StringComparison.Ordinal) ? $" [{setting.Default}]" : "");
             lines.Add($"  {flags,-28} {help}");
         }
+        var variables = string.Join(", ", Settings.All.Where(s => s.EnvironmentVariable is not null).Select(s => s.EnvironmentVariable));
+        lines.Add("");
+        lines.Add("Settings come from, each overriding the ones before: defaults; the environment variables some");
+        lines.Add($"settings read ({variables}); the config file (its module-level names, as in gunicorn.conf.py:");
+        lines.Add("workers = 4, bind = [...]); GUNICORN_CMD_ARGS; DRAM_CMD_ARGS; the command line. --print-config shows");
+        lines.Add("the result. The config file may also define Gunicorn's server hooks (on_starting, when_ready,");
+        lines.Add("post_worker_init, pre_request, post_request, worker_exit, ...). Every setting and hook: docs/settings.md.");
         lines.Add("");
         lines.Add("Other Gunicorn flags (--preload, -k, --log-config, ...) are accepted with a warning that they");
-        lines.Add("are not acted on yet; -c/--config, --daemon and --check-config are refused.");
+        lines.Add("are not acted on yet; --daemon and --paste are refused.");
         return string.Join('\n', lines);
     }
 }

@@ -3,7 +3,7 @@ namespace Dram.Configuration;
 /// <summary>
 /// Gunicorn flags Dram does not act on yet, so a command line copied from a Gunicorn unit keeps
 /// working: tuning and logging flags are accepted with a start-up warning naming them, while flags
-/// whose meaning cannot be dropped silently (a config file, check-only runs, daemonizing) stop
+/// whose meaning cannot be dropped silently (daemonizing, switching users, TLS) stop
 /// with a usage error that says so.
 /// </summary>
 public static class GunicornOnlyFlags
@@ -28,10 +28,6 @@ public static class GunicornOnlyFlags
     /// <summary>Refused: ignoring them would change what the command does.</summary>
     private static readonly Dictionary<string, string> Refused = new(StringComparer.Ordinal)
     {
-        ["-c"] = "configuration files are not supported yet; pass the settings as flags",
-        ["--config"] = "configuration files are not supported yet; pass the settings as flags",
-        ["--check-config"] = "--check-config is not supported yet",
-        ["--print-config"] = "--print-config is not supported yet",
         ["-D"] = "Dram does not daemonize; run it under systemd or another supervisor",
         ["--daemon"] = "Dram does not daemonize; run it under systemd or another supervisor",
         ["--paste"] = "PasteDeploy configurations are not supported; name the WSGI callable as MODULE:CALLABLE",

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Dram.Configuration;
 
-/// <summary>The effective settings of one run, resolved from the command line and the environment.</summary>
+/// <summary>The effective settings of one run, as the server uses them (see <see cref="EffectiveSettings"/> for where they came from).</summary>
 public sealed class ServerConfig
 {
     public required string AppModule { get; init; }
@@ -74,115 +74,103 @@ public sealed class ServerConfig
     /// <summary>Settings given that this version accepts but does not act on yet, for the start-up warning.</summary>
     public required IReadOnlyList<string> Unsupported { get; init; }
 
-    public static ServerConfig From(CommandLine line)
+    /// <summary>Where the settings came from: what was read, in the master; what it handed over, in a worker.</summary>
+    public required EffectiveSettings Resolved { get; init; }
+
+    /// <summary>The config file read (an absolute path or python:MODULE), or null.</summary>
+    public string? ConfigFile { get; init; }
+
+    public static ServerConfig From(EffectiveSettings settings)
     {
-        if (line.AppModule is null)
+        if (settings.Get(Settings.WsgiApp) is not { } appModule)
         {
-            throw new UsageException("no APP_MODULE given; e.g. dram mysite.wsgi:application (see dram --help)");
+            throw new UsageException("no APP_MODULE given (nor wsgi_app in a config file); e.g. dram mysite.wsgi:application (see dram --help)");
         }
 
-        var binds = line.GetAll(Settings.Bind).Select(BindAddress.Parse).ToList();
-        if (binds.Count == 0)
-        {
-            var port = System.Environment.GetEnvironmentVariable("PORT");
-            binds.Add(BindAddress.Parse(!string.IsNullOrEmpty(port) && int.TryParse(port, out _) ? $"0.0.0.0:{port}" : Settings.Bind.Default!));
-        }
-
-        var chdir = Path.GetFullPath(line.Get(Settings.Chdir) ?? Directory.GetCurrentDirectory());
-        var pythonPath = (line.Get(Settings.PythonPath) ?? "")
+        var binds = (settings.Has(Settings.Bind) ? settings.GetAll(Settings.Bind) : [Settings.Bind.Default!])
+            .Select(BindAddress.Parse).ToList();
+        var chdir = Path.GetFullPath(settings.Get(Settings.Chdir) ?? Directory.GetCurrentDirectory());
+        var pythonPath = (settings.Get(Settings.PythonPath) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => Path.GetFullPath(p, chdir))
             .ToList();
-        var env = line.GetAll(Settings.RawEnv)
+        var env = settings.GetAll(Settings.RawEnv)
             .Select(e => new KeyValuePair<string, string>(e[..e.IndexOf('=')], e[(e.IndexOf('=') + 1)..]))
             .ToList();
-        var rootPath = line.Get(Settings.RootPath) ?? System.Environment.GetEnvironmentVariable("SCRIPT_NAME") ?? "";
-        rootPath = rootPath.TrimEnd('/');
-        if (rootPath.Length > 0 && !rootPath.StartsWith('/'))
-        {
-            throw new UsageException($"SCRIPT_NAME '{rootPath}' must start with '/', e.g. /app");
-        }
+        var python = settings.Get(Settings.Python);
 
-        var unsupported = line.Ignored.Select(flag => $"{flag} (a Gunicorn setting Dram does not act on yet)").ToList();
-        var workers = Int(line, Settings.Workers);
-        if (!line.Has(Settings.Workers) && System.Environment.GetEnvironmentVariable("WEB_CONCURRENCY") is { Length: > 0 } concurrency)
-        {
-            if (!int.TryParse(concurrency, NumberStyles.None, CultureInfo.InvariantCulture, out workers) || workers < 1 || workers > 512)
-            {
-                throw new UsageException($"WEB_CONCURRENCY={concurrency}: the number of workers must be between 1 and 512");
-            }
-        }
-
-        var metricsBind = line.Get(Settings.MetricsBind) is { } metrics ? MetricsAddress.Parse(metrics) : null;
+        var metricsBind = settings.Get(Settings.MetricsBind) is { } metrics ? MetricsAddress.Parse(metrics) : null;
         if (metricsBind is not null)
         {
             MetricsAddress.CheckDistinct(metricsBind, binds);
         }
         // As Gunicorn: "mysite", "mysite." and "mysite.." all name metrics mysite.gunicorn.*.
-        var statsdPrefix = (line.Get(Settings.StatsdPrefix) ?? "").TrimEnd('.');
+        var statsdPrefix = (settings.Get(Settings.StatsdPrefix) ?? "").TrimEnd('.');
         statsdPrefix = statsdPrefix.Length > 0 ? statsdPrefix + "." : "";
-        if (line.Has(Settings.ProxyProtocol) && line.Has(Settings.Http2Cleartext))
+        if (settings.Has(Settings.ProxyProtocol) && settings.Has(Settings.Http2Cleartext))
         {
             // h2c connections are told apart by their first bytes, which a PROXY header would be.
             throw new UsageException("--proxy-protocol and --http2-cleartext cannot be used together: a connection's first bytes are either a PROXY header or the HTTP/2 preface; drop one of them (TLS binds get HTTP/2 by ALPN with --proxy-protocol)");
         }
-        var accessLog = LogPath(line, Settings.AccessLog);
-        if (line.Has(Settings.AccessLogJson) && accessLog is null)
+        var accessLog = LogPath(settings, Settings.AccessLog);
+        if (settings.Has(Settings.AccessLogJson) && accessLog is null)
         {
             throw new UsageException("--access-log-json formats access log lines, but there is no access log: add --access-logfile FILE (or - for stdout)");
         }
-        if (line.Has(Settings.AccessLogJson) && line.Has(Settings.AccessLogFormat))
+        if (settings.Has(Settings.AccessLogJson) && settings.Has(Settings.AccessLogFormat))
         {
             throw new UsageException("--access-log-json and --access-logformat both say what an access log line looks like; keep one of them");
         }
 
         return new ServerConfig
         {
-            AppModule = line.AppModule,
+            AppModule = appModule,
             Binds = binds,
-            Threads = Int(line, Settings.Threads),
+            Threads = Int(settings, Settings.Threads),
             Chdir = chdir,
             PythonPath = pythonPath,
             Environment = env,
-            LogLevel = line.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
+            LogLevel = settings.Get(Settings.LogLevel) ?? Settings.LogLevel.Default!,
             // A path is taken from where dram was started, as the shell completed it, not from --chdir;
             // a bare name (python3.12) is looked up on PATH.
-            Python = line.Get(Settings.Python) is { } python && python.Contains('/') ? Path.GetFullPath(python) : line.Get(Settings.Python),
-            RootPath = rootPath,
-            GracefulTimeout = Int(line, Settings.GracefulTimeout),
-            KeepAlive = Int(line, Settings.KeepAlive),
-            Workers = workers,
-            Timeout = Int(line, Settings.Timeout),
-            MaxRequests = Int(line, Settings.MaxRequests),
-            MaxRequestsJitter = Int(line, Settings.MaxRequestsJitter),
-            MaxWorkerMemoryMb = Int(line, Settings.MaxWorkerMemory),
-            MaxWorkerLifetime = Int(line, Settings.MaxWorkerLifetime),
-            Backlog = Int(line, Settings.Backlog),
-            Pidfile = line.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
-            Umask = UmaskValue.TryParse(line.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
-            StaticMaps = line.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
-            Forwarded = ParseForwarded(line),
-            Tls = TlsSettings.From(line, binds),
-            Http2Cleartext = line.Has(Settings.Http2Cleartext),
-            WorkerAccount = Dram.Security.WorkerAccount.From(line.Get(Settings.User), line.Get(Settings.Group), line.Has(Settings.Initgroups)),
+            Python = python is not null && python.Contains('/') ? Path.GetFullPath(python) : python,
+            RootPath = settings.Get(Settings.RootPath) ?? "",
+            GracefulTimeout = Int(settings, Settings.GracefulTimeout),
+            KeepAlive = Int(settings, Settings.KeepAlive),
+            Workers = Int(settings, Settings.Workers),
+            Timeout = Int(settings, Settings.Timeout),
+            MaxRequests = Int(settings, Settings.MaxRequests),
+            MaxRequestsJitter = Int(settings, Settings.MaxRequestsJitter),
+            MaxWorkerMemoryMb = Int(settings, Settings.MaxWorkerMemory),
+            MaxWorkerLifetime = Int(settings, Settings.MaxWorkerLifetime),
+            Backlog = Int(settings, Settings.Backlog),
+            Pidfile = settings.Get(Settings.Pidfile) is { } pid ? Path.GetFullPath(pid) : null,
+            Umask = UmaskValue.TryParse(settings.Get(Settings.Umask) ?? Settings.Umask.Default!, out var umask) ? umask : 0,
+            StaticMaps = settings.GetAll(Settings.StaticMap).Select(m => StaticMapping.Parse(m, chdir)).ToList(),
+            Forwarded = ParseForwarded(settings),
+            Tls = TlsSettings.From(settings, binds),
+            Http2Cleartext = settings.Has(Settings.Http2Cleartext),
+            WorkerAccount = Dram.Security.WorkerAccount.From(settings.Get(Settings.User), settings.Get(Settings.Group), settings.Has(Settings.Initgroups)),
             AccessLog = accessLog,
-            AccessLogFormat = line.Get(Settings.AccessLogFormat) ?? Settings.AccessLogFormat.Default!,
-            AccessLogJson = line.Has(Settings.AccessLogJson),
-            ErrorLog = LogPath(line, Settings.ErrorLog) ?? "-",
-            CaptureOutput = line.Has(Settings.CaptureOutput),
-            SecureSchemeHeaders = Dram.Wsgi.SecureSchemeHeaders.Parse(line.Get(Settings.SecureSchemeHeaders) ?? Settings.SecureSchemeHeaders.Default!),
-            ProxyProtocol = line.Has(Settings.ProxyProtocol),
-            ProxyAllowFrom = Dram.Wsgi.ForwardedTrust.Parse(line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!, trustUnixSockets: true),
-            ProxyAllowFromText = line.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!,
-            Limits = new RequestLimits(Int(line, Settings.LimitRequestLine), Int(line, Settings.LimitRequestFields), Int(line, Settings.LimitRequestFieldSize),
-                long.Parse(line.Get(Settings.LimitRequestBody) ?? Settings.LimitRequestBody.Default!, CultureInfo.InvariantCulture)),
-            Unsupported = unsupported,
+            AccessLogFormat = settings.Get(Settings.AccessLogFormat) ?? Settings.AccessLogFormat.Default!,
+            AccessLogJson = settings.Has(Settings.AccessLogJson),
+            ErrorLog = LogPath(settings, Settings.ErrorLog) ?? "-",
+            CaptureOutput = settings.Has(Settings.CaptureOutput),
+            SecureSchemeHeaders = Dram.Wsgi.SecureSchemeHeaders.Parse(settings.Get(Settings.SecureSchemeHeaders) ?? Settings.SecureSchemeHeaders.Default!),
+            ProxyProtocol = settings.Has(Settings.ProxyProtocol),
+            ProxyAllowFrom = Dram.Wsgi.ForwardedTrust.Parse(settings.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!, trustUnixSockets: true),
+            ProxyAllowFromText = settings.Get(Settings.ProxyAllowFrom) ?? Settings.ProxyAllowFrom.Default!,
+            Limits = new RequestLimits(Int(settings, Settings.LimitRequestLine), Int(settings, Settings.LimitRequestFields), Int(settings, Settings.LimitRequestFieldSize),
+                long.Parse(settings.Get(Settings.LimitRequestBody) ?? Settings.LimitRequestBody.Default!, CultureInfo.InvariantCulture)),
             MetricsBind = metricsBind,
-            StatsdHost = line.Get(Settings.StatsdHost) is { } statsd ? StatsdAddress.Parse(statsd) : null,
+            StatsdHost = settings.Get(Settings.StatsdHost) is { } statsd ? StatsdAddress.Parse(statsd) : null,
             StatsdPrefix = statsdPrefix,
-            Reload = line.Has(Settings.Reload),
-            ReloadEngine = ReloadEngineKinds.TryParse(line.Get(Settings.ReloadEngine) ?? Settings.ReloadEngine.Default!, out var engine) ? engine : ReloadEngineKind.Auto,
-            ReloadExtraFiles = line.GetAll(Settings.ReloadExtraFiles).Select(Path.GetFullPath).ToList(),
+            Reload = settings.Has(Settings.Reload),
+            ReloadEngine = ReloadEngineKinds.TryParse(settings.Get(Settings.ReloadEngine) ?? Settings.ReloadEngine.Default!, out var engine) ? engine : ReloadEngineKind.Auto,
+            ReloadExtraFiles = settings.GetAll(Settings.ReloadExtraFiles).Select(Path.GetFullPath).ToList(),
+            Unsupported = settings.Unsupported,
+            Resolved = settings,
+            ConfigFile = settings.Get(Settings.Config),
         };
     }
 
@@ -190,9 +178,9 @@ public sealed class ServerConfig
     /// A log setting's file as a full path (relative paths are taken from where dram was started),
     /// checked by opening it for appending as the server will; "-" and null pass through.
     /// </summary>
-    private static string? LogPath(CommandLine line, Setting setting)
+    private static string? LogPath(EffectiveSettings settings, Setting setting)
     {
-        var value = line.Get(setting);
+        var value = settings.Get(setting);
         if (value is null or "-")
         {
             return value;
@@ -205,9 +193,9 @@ public sealed class ServerConfig
         return full;
     }
 
-    private static Dram.Wsgi.ForwardedTrust ParseForwarded(CommandLine line)
+    private static Dram.Wsgi.ForwardedTrust ParseForwarded(EffectiveSettings settings)
     {
-        var text = line.Get(Settings.ForwardedAllowIps) ?? System.Environment.GetEnvironmentVariable("FORWARDED_ALLOW_IPS") ?? Settings.ForwardedAllowIps.Default!;
+        var text = settings.Get(Settings.ForwardedAllowIps) ?? Settings.ForwardedAllowIps.Default!;
         try
         {
             return Dram.Wsgi.ForwardedTrust.Parse(text, trustUnixSockets: true);
@@ -218,6 +206,6 @@ public sealed class ServerConfig
         }
     }
 
-    private static int Int(CommandLine line, Setting setting) =>
-        int.Parse(line.Get(setting) ?? setting.Default!, CultureInfo.InvariantCulture);
+    private static int Int(EffectiveSettings settings, Setting setting) =>
+        int.Parse(settings.Get(setting) ?? setting.Default!, CultureInfo.InvariantCulture);
 }

@@ -3,9 +3,23 @@ namespace Dram.Configuration;
 /// <summary>Every setting Dram knows, in help order. Names and defaults follow Gunicorn's where it has one.</summary>
 public static class Settings
 {
+    public static readonly Setting Config = new("config", ["-c", "--config"], SettingKind.Text, "CONFIG", null,
+        "A Python config file whose module-level names are settings, as gunicorn.conf.py (PATH or file:PATH), or python:MODULE to import one. Default: ./dram.conf.py, else ./gunicorn.conf.py, when present.")
+    {
+        InConfigFile = false,
+    };
+
+    public static readonly Setting WsgiApp = new("wsgi_app", [], SettingKind.Text, "MODULE:CALLABLE", null,
+        "The app to serve, as MODULE[:CALLABLE]: the APP_MODULE argument, or wsgi_app in a config file when no argument is given.");
+
     public static readonly Setting Bind = new("bind", ["-b", "--bind"], SettingKind.Repeated, "ADDRESS", "127.0.0.1:8000",
         "Socket to listen on: HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N. Repeat for more. Default 127.0.0.1:8000, or 0.0.0.0:$PORT when PORT is set.",
-        BindAddress.Validate);
+        BindAddress.Validate)
+    {
+        EnvironmentVariable = "PORT",
+        // A PORT that is not a number (a platform's placeholder) is not worth refusing to start over.
+        FromEnvironment = port => int.TryParse(port, out _) ? $"0.0.0.0:{port}" : null,
+    };
 
     public static readonly Setting Threads = new("threads", ["--threads"], SettingKind.Integer, "INT", "1",
         "Python threads that run requests concurrently in the worker. The GIL is held only while Python runs.",
@@ -27,11 +41,19 @@ public static class Settings
         v => v.ToLowerInvariant() is "debug" or "info" or "warning" or "error" or "critical" ? null : "must be debug, info, warning, error or critical");
 
     public static readonly Setting Python = new("python", ["--python"], SettingKind.Text, "PATH", null,
-        "The Python interpreter whose libpython to embed (3.10 to 3.13). Default: $VIRTUAL_ENV/bin/python, else python3 on PATH.");
+        "The Python interpreter whose libpython to embed (3.10 to 3.13). Default: $VIRTUAL_ENV/bin/python, else python3 on PATH.")
+    {
+        // The config file is read by this interpreter, so the file cannot choose it.
+        InConfigFile = false,
+    };
 
     public static readonly Setting RootPath = new("root_path", ["--root-path"], SettingKind.Text, "PATH", null,
         "Mount the app below PATH (its SCRIPT_NAME), e.g. /app; PATH_INFO then excludes it. Default: $SCRIPT_NAME or none.",
-        v => v.Length == 0 || (v.StartsWith('/') && !v.EndsWith('/')) ? null : "must start with '/' and not end with '/', e.g. /app");
+        v => v.Length == 0 || (v.StartsWith('/') && !v.EndsWith('/')) ? null : "must start with '/' and not end with '/', e.g. /app")
+    {
+        EnvironmentVariable = "SCRIPT_NAME",
+        FromEnvironment = scriptName => scriptName.TrimEnd('/'),
+    };
 
     public static readonly Setting Timeout = new("timeout", ["-t", "--timeout"], SettingKind.Integer, "INT", "30",
         "Seconds a request may run before it is answered 504 and an exception is raised in its Python thread; 0 disables.");
@@ -62,7 +84,10 @@ public static class Settings
 
     public static readonly Setting Workers = new("workers", ["-w", "--workers"], SettingKind.Integer, "INT", "1",
         "Worker processes, each with its own interpreter and --threads Python threads. Default: $WEB_CONCURRENCY or 1.",
-        v => int.Parse(v) is >= 1 and <= 512 ? null : "must be between 1 and 512");
+        v => int.Parse(v) is >= 1 and <= 512 ? null : "must be between 1 and 512")
+    {
+        EnvironmentVariable = "WEB_CONCURRENCY",
+    };
 
     public static readonly Setting StaticMap = new("static_map", ["--static-map"], SettingKind.Repeated, "PREFIX=DIR", null,
         "Serve the files of DIR under the URL PREFIX from Kestrel, without Python (e.g. /static=staticfiles). Repeat for more.");
@@ -179,7 +204,10 @@ public static class Settings
             {
                 return e.Message;
             }
-        });
+        })
+    {
+        EnvironmentVariable = "FORWARDED_ALLOW_IPS",
+    };
 
     public static readonly Setting AccessLogJson = new("access_log_json", ["--access-log-json"], SettingKind.Flag, "", null,
         "Write access log lines as JSON objects (time, remote, method, path, query, protocol, status, bytes, duration_ms, referer, user_agent, pid, worker).");
@@ -191,23 +219,41 @@ public static class Settings
     public static readonly Setting CaptureOutput = new("capture_output", ["--capture-output"], SettingKind.Flag, "", null,
         "Send the app's stdout and stderr (print(), C extensions writing to descriptors 1 and 2) to the --error-logfile FILE.");
 
+    public static readonly Setting PrintConfig = new("print_config", ["--print-config"], SettingKind.Flag, "", null,
+        "Print every effective setting with its value and where it came from, then exit.")
+    {
+        InConfigFile = false,
+    };
+
+    public static readonly Setting CheckConfig = new("check_config", ["--check-config"], SettingKind.Flag, "", null,
+        "Check the settings and import the app, then exit: 0 when both are fine. Nothing is bound.")
+    {
+        InConfigFile = false,
+    };
+
     public static readonly Setting Version = new("version", ["-v", "--version"], SettingKind.Flag, "", null,
-        "Print the version and exit.");
+        "Print the version and exit.")
+    {
+        InConfigFile = false,
+    };
 
     public static readonly Setting Help = new("help", ["-h", "--help"], SettingKind.Flag, "", null,
-        "Show this help and exit.");
+        "Show this help and exit.")
+    {
+        InConfigFile = false,
+    };
 
     private static string? LogPathProblem(string value) => value.Length == 0 ? "needs a file path, or - for the standard stream" : null;
 
     public static readonly IReadOnlyList<Setting> All =
     [
-        Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
+        Config, WsgiApp, Bind, Workers, Threads, Chdir, PythonPath, RawEnv, Python, RootPath, Timeout, GracefulTimeout, KeepAlive,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, Backlog, Pidfile, Umask, StaticMap, ForwardedAllowIps,
         CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, DoHandshakeOnConnect, SuppressRaggedEofs, Http2Cleartext,
         User, Group, Initgroups,
         SecureSchemeHeaders, ProxyProtocol, ProxyAllowFrom, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize, LimitRequestBody,
         LogLevel, ErrorLog, CaptureOutput, AccessLog, AccessLogFormat, AccessLogJson,
-        MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, Version, Help,
+        MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, PrintConfig, CheckConfig, Version, Help,
     ];
 
     /// <summary>A validator from a parser that throws <see cref="FormatException"/> naming what is wrong.</summary>
@@ -222,5 +268,18 @@ public static class Settings
         {
             return e.Message;
         }
+    }
+
+    /// <summary>The setting a config file (or GUNICORN_CMD_ARGS) names, or null.</summary>
+    public static Setting? Find(string name)
+    {
+        foreach (var setting in All)
+        {
+            if (setting.Name == name)
+            {
+                return setting;
+            }
+        }
+        return null;
     }
 }

@@ -67,7 +67,7 @@ public sealed record TlsSettings
     }
 
     /// <summary>The TLS settings given, or null when TLS is off; throws <see cref="UsageException"/> for an inconsistent set.</summary>
-    public static TlsSettings? From(CommandLine line, IReadOnlyList<BindAddress> binds)
+    public static TlsSettings? From(EffectiveSettings line, IReadOnlyList<BindAddress> binds)
     {
         var certFile = line.Get(Settings.CertFile);
         if (certFile is null)

@@ -105,4 +105,19 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "The open-files limit is {Limit} (hard limit), so each worker holds fewer than {Limit} connections at once; raise it with `ulimit -n` in the shell that starts dram, or LimitNOFILE= in its systemd unit")]
     public static partial void LowDescriptorLimit(ILogger logger, ulong limit);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Config file: {Location}")]
+    public static partial void ConfigFile(ILogger logger, string location);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "The {Hook} hook did not finish within {Seconds} s; stopping without waiting for it")]
+    public static partial void HookStalled(ILogger logger, string hook, int seconds);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "The {Hook} hook could not be called: {Error}")]
+    public static partial void HookNotCalled(ILogger logger, string hook, string error);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Critical, Message = "Cannot read the server hooks of the config file in this worker: {Error}")]
+    public static partial void WorkerHooksFailed(ILogger logger, string error);
 }

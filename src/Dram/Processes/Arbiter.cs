@@ -40,6 +40,8 @@ public sealed partial class Arbiter
     private readonly ErrorLog _errorLog;
     private readonly ILogger _log;
     private readonly string[] _args;
+    private readonly MasterHooks? _hooks;
+    private readonly string _handoff;
     private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
     private readonly string _controlDirectory;
@@ -58,7 +60,7 @@ public sealed partial class Arbiter
     private int _quickCrashes;
     private DateTime _respawnNotBefore = DateTime.MinValue;
 
-    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args, ILoggerFactory loggerFactory)
+    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args, ILoggerFactory loggerFactory, MasterHooks? hooks = null)
     {
         _metrics = new MasterMetrics(config, errorLog, loggerFactory);
         if (config.Reload)
@@ -73,6 +75,8 @@ public sealed partial class Arbiter
         _errorLog = errorLog;
         _log = log;
         _args = args;
+        _hooks = hooks;
+        _handoff = config.Resolved.ToHandoff();
         _target = config.Workers;
         _controlDirectory = Directory.CreateTempSubdirectory("dram-").FullName;
         File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -97,6 +101,10 @@ public sealed partial class Arbiter
     public async Task<int> RunAsync()
     {
         ServerLog.Starting(_log, Program.Version);
+        if (_config.ConfigFile is { } configFile)
+        {
+            ServerLog.ConfigFile(_log, configFile);
+        }
         foreach (var setting in _config.Unsupported)
         {
             ServerLog.Unsupported(_log, setting);
@@ -127,6 +135,10 @@ public sealed partial class Arbiter
         {
             ServerLog.CaptureOutputWithoutFile(_log);
         }
+        foreach (var warning in _config.Resolved.Warnings)
+        {
+            ServerLog.ConfigWarning(_log, warning);
+        }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
         if (_config.WorkerAccount is { } owner)
@@ -155,6 +167,8 @@ public sealed partial class Arbiter
 
         try
         {
+            _hooks?.WorkersChanged(_target, null);
+            _hooks?.OnStarting(_target);
             for (var i = 0; i < _target; i++)
             {
                 Spawn(replaces: null);
@@ -188,6 +202,7 @@ public sealed partial class Arbiter
             _sockets?.RemoveUnixSocketFiles();
             _sockets?.Dispose();
             RemovePidfile();
+            _hooks?.OnExit(_target);
             try
             {
                 Directory.Delete(_controlDirectory, recursive: true);
@@ -211,6 +226,7 @@ public sealed partial class Arbiter
         start.Environment[WorkerIdentity.GenerationVariable] = _generation.ToString(CultureInfo.InvariantCulture);
         start.Environment[WorkerIdentity.ControlVariable] = _controlPath;
         start.Environment.Remove(ProcessTitle.ArgumentsVariable);
+        start.Environment[EffectiveSettings.HandoffVariable] = _handoff;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
         var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces, ReplacementReason = reason };
@@ -294,6 +310,7 @@ public sealed partial class Arbiter
                 ServerLog.Signal(_log, "ttin");
                 _target++;
                 ServerLog.WorkerCount(_log, _target);
+                _hooks?.WorkersChanged(_target, _target - 1);
                 _systemd.Status(Status());
                 Spawn(replaces: null);
                 return null;
@@ -303,6 +320,7 @@ public sealed partial class Arbiter
                 {
                     _target--;
                     ServerLog.WorkerCount(_log, _target);
+                    _hooks?.WorkersChanged(_target, _target + 1);
                     _systemd.Status(Status());
                     var oldest = _workers.Where(w => w.CountsTowardTarget).OrderBy(w => w.Started).FirstOrDefault();
                     if (oldest is not null)
@@ -389,6 +407,7 @@ public sealed partial class Arbiter
                 {
                     _everAccepted = true;
                     _systemd.Ready(Status());
+                    _hooks?.WhenReady(_target);
                 }
                 if (worker.Replaces is { Exited: false } old)
                 {
@@ -467,6 +486,7 @@ public sealed partial class Arbiter
             _workers.Remove(worker);
         }
         _metrics.WorkersAlive(_workers.Count);
+        _hooks?.ChildExit(_target, worker.Pid, worker.Id);
         var code = worker.Process.ExitCode;
         if (worker.RetiringSince is not null)
         {
@@ -615,6 +635,7 @@ public sealed partial class Arbiter
         _generation++;
         var current = _workers.Where(w => w.CountsTowardTarget).ToList();
         ServerLog.Reloading(_log, current.Count);
+        _hooks?.OnReload(_target);
         foreach (var worker in current)
         {
             Spawn(replaces: worker, RestartReason.Reload);

@@ -76,6 +76,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
         nint app;
         WsgiRuntime runtime;
+        WorkerHooks? hooks;
+        var startDirectory = Directory.GetCurrentDirectory();
         try
         {
             Directory.SetCurrentDirectory(config.Chdir);
@@ -88,6 +90,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             ServerLog.Python(log, installation.Version, installation.Executable, installation.LibraryPath!,
                 installation.IsVirtualEnv ? $"; virtualenv {installation.Prefix}" : "");
             PythonRuntime.PrependSysPath([config.Chdir, .. config.PythonPath]);
+            hooks = WorkerHooks.Create(config, identity, startDirectory, errorLog, log);
             app = AppLoader.Load(config.AppModule);
             runtime = new WsgiRuntime(new WsgiOptions
             {
@@ -108,6 +111,12 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             log.LogCritical("Cannot start Python: {Message}", e.Message);
             return Program.ExitPythonLoad;
         }
+        catch (UsageException e)
+        {
+            // The config file read fine in the master a moment ago; whatever changed, this worker cannot run its hooks.
+            ServerLog.WorkerHooksFailed(log, e.Message);
+            return Program.ExitAppLoad;
+        }
         catch (AppLoadException e)
         {
             var detail = e.PythonTraceback is null ? "" : "\n" + e.PythonTraceback;
@@ -119,8 +128,9 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         {
             ServerLog.AppLoaded(log, config.AppModule, config.Chdir, config.Threads, config.Threads == 1 ? "" : "s");
         }
+        hooks?.PostWorkerInit();
         var pool = new WsgiThreadPool(runtime, app, config.Threads, TimeSpan.FromSeconds(config.Timeout),
-            loggerFactory.CreateLogger("dram.wsgi"), reason => _recycle.TrySetResult(reason));
+            loggerFactory.CreateLogger("dram.wsgi"), reason => _recycle.TrySetResult(reason), hooks?.Runner);
         var (sources, importedAtStart) = config.Reload ? FindSourceFiles() : (null, []);
         PythonRuntime.ReleaseMainThread();
 
@@ -157,6 +167,10 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
         var (signal, graceful) = await _stop.Task;
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
+        if (signal is "int" or "quit")
+        {
+            hooks?.Interrupted();
+        }
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         if (graceful)
         {
@@ -172,6 +186,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
         accessLog?.Dispose();
+        hooks?.Exiting();
         RunAtExit();
         // The last counts, so the master's totals include every request this worker answered.
         if (metrics?.ReportLine() is { } finalReport)

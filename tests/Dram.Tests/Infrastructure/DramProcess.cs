@@ -54,14 +54,18 @@ public sealed partial class DramProcess : IAsyncDisposable
     /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
     /// has its own --bind/--chdir) and waits until it listens: until its output says so or, when its
     /// log goes to a file instead (<paramref name="logsToFile"/>), until the port accepts connections.
+    /// With <paramref name="boundPort"/>, the address comes from elsewhere (a config file) and no
+    /// --bind is added. A null <paramref name="app"/> leaves out APP_MODULE (a config file's wsgi_app
+    /// names it). <paramref name="workingDirectory"/> is where dram starts (default: the repository root).
     /// </summary>
-    public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
-        IDictionary<string, string>? environment = null, string? chdir = null, bool logsToFile = false)
+    public static async Task<DramProcess> StartAsync(string? app, IEnumerable<string>? args = null,
+        IDictionary<string, string>? environment = null, string? chdir = null, bool logsToFile = false,
+        string? workingDirectory = null, int? boundPort = null)
     {
         var extra = args?.ToList() ?? [];
-        var port = FreePort.Next();
+        var port = boundPort ?? FreePort.Next();
         var all = new List<string>();
-        if (!extra.Any(a => a is "-b" or "--bind" || a.StartsWith("--bind=", StringComparison.Ordinal)))
+        if (boundPort is null && !extra.Any(a => a is "-b" or "--bind" || a.StartsWith("--bind=", StringComparison.Ordinal)))
         {
             all.AddRange(["--bind", $"127.0.0.1:{port}"]);
         }
@@ -70,8 +74,11 @@ public sealed partial class DramProcess : IAsyncDisposable
             all.AddRange(["--chdir", chdir ?? Repo.Apps]);
         }
         all.AddRange(extra);
-        all.Add(app);
-        var dram = Launch(all, environment);
+        if (app is not null)
+        {
+            all.Add(app);
+        }
+        var dram = Launch(all, environment, workingDirectory, boundPort);
         Task listening = logsToFile ? WaitUntilConnectableAsync(port, TimeSpan.FromSeconds(60)) : dram._listening.Task;
         var started = await Task.WhenAny(listening, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (started != listening || listening is Task<bool> { Result: false })
@@ -105,9 +112,9 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args,
-        IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        IDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? workingDirectory = null)
     {
-        await using var dram = Launch(args.ToList(), environment);
+        await using var dram = Launch(args.ToList(), environment, workingDirectory);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {
@@ -121,7 +128,8 @@ public sealed partial class DramProcess : IAsyncDisposable
         return (dram._process.ExitCode, dram.Output);
     }
 
-    private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment)
+    private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment, string? workingDirectory = null,
+        int? boundPort = null)
     {
         var start = new ProcessStartInfo(DramBinary.Path)
         {
@@ -129,7 +137,7 @@ public sealed partial class DramProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
+            WorkingDirectory = workingDirectory ?? Repo.Root,
         };
         foreach (var arg in args)
         {
@@ -143,7 +151,7 @@ public sealed partial class DramProcess : IAsyncDisposable
             }
         }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var port = 0;
+        var port = boundPort ?? 0;
         var bindIndex = args.IndexOf("--bind");
         if (bindIndex >= 0 && bindIndex + 1 < args.Count && args[bindIndex + 1].StartsWith("127.0.0.1:", StringComparison.Ordinal)
             && int.TryParse(args[bindIndex + 1]["127.0.0.1:".Length..], out var bound))
