@@ -5,8 +5,11 @@
 set -euo pipefail
 packages=(python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
 if [[ "${1:-}" == "--tests" ]]; then
-    # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium.
-    packages+=(curl procps postgresql nginx systemd chromium)
+    # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium;
+    # the TLS tests make certificates with openssl and speak HTTP/2 with nghttp; the logging tests
+    # compare Dram's access log with Gunicorn's and rotate logs with logrotate; the proxy tests
+    # send PROXY headers from HAProxy and nginx's stream module.
+    packages+=(curl procps postgresql nginx systemd chromium openssl nghttp2-client gunicorn logrotate haproxy libnginx-mod-stream)
 fi
 missing=()
 for p in "${packages[@]}"; do

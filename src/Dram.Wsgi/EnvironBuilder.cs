@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Dram.Python;
 using Dram.Python.Native;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -28,61 +31,54 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private readonly Dictionary<string, nint> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
     private readonly ForwardedTrust _trust = runtime.Options.Forwarded;
 
-    /// <summary>The scheme a trusted proxy says the client used, from the headers Gunicorn's secure_scheme_headers default names.</summary>
-    private static string? ForwardedScheme(IHeaderDictionary headers)
-    {
-        if (headers.TryGetValue("X-Forwarded-Proto", out var proto) && proto.Count > 0)
-        {
-            var last = proto[^1]!.Split(',')[^1].Trim();
-            return last.Equals("https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        if (headers.TryGetValue("X-Forwarded-Ssl", out var ssl) && ssl.Count > 0)
-        {
-            return ssl[^1]!.Trim().Equals("on", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        if (headers.TryGetValue("X-Forwarded-Protocol", out var protocol) && protocol.Count > 0)
-        {
-            return protocol[^1]!.Trim().Equals("ssl", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        }
-        return null;
-    }
+    /// <summary>
+    /// The client certificate last seen and its environ strings: keep-alive requests on one
+    /// connection present the same certificate object, so its text is made once.
+    /// </summary>
+    private X509Certificate2? _certificate;
+    private nint _certificatePem;
+    private nint _certificateSubject;
+    private nint _certificateIssuer;
+
+    private readonly SecureSchemeHeaders _schemeHeaders = runtime.Options.SecureSchemeHeaders;
+    private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
+    private readonly int _maxHeaderFieldSize = runtime.Options.MaxHeaderFieldSize;
 
     /// <summary>
-    /// The client address from X-Forwarded-For: the rightmost entry that is not itself a trusted
-    /// proxy (entries left of it could have been written by the client).
+    /// A new environ dict (new reference); the GIL is held. Throws <see cref="RequestRejectedException"/>
+    /// for a request the app must not see (an over-long header line, contradictory scheme headers).
     /// </summary>
-    private string? ForwardedClient(IHeaderDictionary headers)
-    {
-        if (!headers.TryGetValue("X-Forwarded-For", out var values) || values.Count == 0)
-        {
-            return null;
-        }
-        var entries = string.Join(',', (IEnumerable<string?>)values).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        for (var i = entries.Length - 1; i >= 0; i--)
-        {
-            if (!IPAddress.TryParse(entries[i], out var address))
-            {
-                return null;
-            }
-            if (i == 0 || !_trust.Trusts(address))
-            {
-                return address.ToString();
-            }
-        }
-        return null;
-    }
-
-    /// <summary>A new environ dict (new reference); the GIL is held.</summary>
     public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
     {
         var connection = features.Get<IHttpConnectionFeature>();
         var headers = request.Headers;
         var scheme = request.Scheme;
-        string? forwardedFor = null;
-        if (_trust.Trusts(connection?.RemoteIpAddress))
+        // Kestrel's scheme is "https" exactly when the connection is TLS (before any proxy header).
+        var tls = scheme == "https" ? features.Get<ITlsConnectionFeature>() : null;
+        var remote = connection?.RemoteIpAddress;
+        var remotePort = remote is null ? -1 : connection!.RemotePort;
+        if (_trust.Trusts(SocketPeer(features, remote)))
         {
-            scheme = ForwardedScheme(headers) ?? scheme;
-            forwardedFor = ForwardedClient(headers);
+            switch (_schemeHeaders.Resolve(headers))
+            {
+                case ForwardedScheme.Https:
+                    scheme = "https";
+                    break;
+                case ForwardedScheme.Http:
+                    scheme = "http";
+                    break;
+                case ForwardedScheme.Contradictory:
+                    throw new RequestRejectedException(StatusCodes.Status400BadRequest,
+                        $"contradictory secure scheme headers (--secure-scheme-headers {_schemeHeaders.Text})");
+            }
+            if (headers.TryGetValue("X-Forwarded-For", out var forwardedFor)
+                && ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
+            {
+                // The proxy's own port would not belong to the client, so REMOTE_PORT is left
+                // out unless the proxy gave the client's.
+                remote = client;
+                remotePort = clientPort;
+            }
         }
         var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
@@ -93,10 +89,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.SetItem(env, _keys.WsgiInput, input);
             SetHeaders(env, headers);
             SetServer(env, headers.Host, scheme, connection);
-            SetRemote(env, connection);
-            if (forwardedFor is not null)
+            SetRemote(env, remote, remotePort);
+            if (tls is not null)
             {
-                Set(env, _keys.RemoteAddr, Py.NewString(forwardedFor));
+                SetTls(env, tls, features.Get<ITlsHandshakeFeature>());
             }
             return env;
         }
@@ -106,6 +102,13 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             throw;
         }
     }
+
+    /// <summary>
+    /// The peer whose trust counts: the socket's, which behind a PROXY protocol header is the proxy
+    /// that sent it rather than the client it named. Null for a unix-socket peer.
+    /// </summary>
+    private IPAddress? SocketPeer(IFeatureCollection features, IPAddress? remote) =>
+        _proxyProtocol && features.Get<ProxiedConnection>() is { } proxied ? proxied.ProxyAddress : remote;
 
     /// <summary>Sets a key to a value whose reference the environ takes over; a borrowed constant is passed with its own reference added.</summary>
     private static void Set(nint env, nint key, nint newValue)
@@ -151,34 +154,13 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private void SetTarget(nint env, string target)
     {
         Set(env, _keys.RawUri, Py.NewString(target));
-        var start = 0;
-        var absolute = false;
-        if (!target.StartsWith('/'))
-        {
-            // Absolute form (http://host/path?query): the path starts where the authority ends,
-            // at the first '/' or '?' after it; an empty path there means "/".
-            var scheme = target.IndexOf("://", StringComparison.Ordinal);
-            if (scheme >= 0)
-            {
-                absolute = true;
-                var authorityEnd = target.AsSpan(scheme + 3).IndexOfAny('/', '?');
-                start = authorityEnd < 0 ? target.Length : scheme + 3 + authorityEnd;
-            }
-        }
-        var query = target.IndexOf('?', start);
-        var pathEnd = query < 0 ? target.Length : query;
-        var path = absolute && pathEnd == start ? "/" : target.AsSpan(start, pathEnd - start);
+        RequestTarget.Split(target, out var start, out var pathEnd, out var query, out var emptyAbsolute);
+        var path = emptyAbsolute ? "/" : target.AsSpan(start, pathEnd - start);
 
         byte[]? rented = null;
         var decoded = path.Length <= 1024 ? stackalloc byte[path.Length] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
-        var length = PercentDecode(path, decoded);
-        var pathBytes = decoded[..length];
-        if (_scriptName.Length > 0 && pathBytes.StartsWith(_scriptName)
-            && (pathBytes.Length == _scriptName.Length || pathBytes[_scriptName.Length] == (byte)'/'))
-        {
-            pathBytes = pathBytes[_scriptName.Length..];
-        }
-        Set(env, _keys.PathInfo, Py.NewLatin1String(pathBytes));
+        var length = RequestTarget.PercentDecode(path, decoded);
+        Set(env, _keys.PathInfo, Py.NewLatin1String(RequestTarget.StripScriptName(decoded[..length], _scriptName)));
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -197,32 +179,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         }
     }
 
-    /// <summary>Decodes %XX escapes into bytes; other characters are taken as latin-1 bytes. Malformed escapes stay as they are.</summary>
-    private static int PercentDecode(ReadOnlySpan<char> path, Span<byte> into)
-    {
-        var n = 0;
-        for (var i = 0; i < path.Length; i++)
-        {
-            var c = path[i];
-            if (c == '%' && i + 2 < path.Length && char.IsAsciiHexDigit(path[i + 1]) && char.IsAsciiHexDigit(path[i + 2]))
-            {
-                into[n++] = (byte)((HexValue(path[i + 1]) << 4) | HexValue(path[i + 2]));
-                i += 2;
-            }
-            else
-            {
-                into[n++] = (byte)c;
-            }
-        }
-        return n;
-    }
-
-    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-
     private void SetHeaders(nint env, IHeaderDictionary headers)
     {
         foreach (var header in headers)
         {
+            if (!HeaderFieldLimit.Fits(header.Key, header.Value, _maxHeaderFieldSize))
+            {
+                throw HeaderFieldLimit.Rejection(header.Key, _maxHeaderFieldSize);
+            }
             var key = HeaderKey(header.Key, out var owned);
             if (key == 0)
             {
@@ -338,9 +302,46 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         Py.SetItem(env, _keys.ServerPort, defaultPort);
     }
 
-    private void SetRemote(nint env, IHttpConnectionFeature? connection)
+    /// <summary>The variables mod_ssl gives apps behind Apache (and Werkzeug's server): HTTPS, SSL_PROTOCOL, SSL_CLIENT_*.</summary>
+    private void SetTls(nint env, ITlsConnectionFeature tls, ITlsHandshakeFeature? handshake)
     {
-        if (connection?.RemoteIpAddress is not { } address)
+        Py.SetItem(env, _keys.HttpsVariable, _keys.On);
+        var protocol = handshake?.Protocol switch
+        {
+            SslProtocols.Tls13 => _keys.Tls13,
+            SslProtocols.Tls12 => _keys.Tls12,
+            _ => 0,
+        };
+        if (protocol != 0)
+        {
+            Py.SetItem(env, _keys.SslProtocol, protocol);
+        }
+        if (tls.ClientCertificate is not { } certificate)
+        {
+            Py.SetItem(env, _keys.SslClientVerify, _keys.NoCertificate);
+            return;
+        }
+        // A certificate that failed verification ends the handshake, so one that is here passed.
+        Py.SetItem(env, _keys.SslClientVerify, _keys.Success);
+        if (!ReferenceEquals(certificate, _certificate))
+        {
+            var pem = Py.NewLatin1String(ClientCertificateText.Pem(certificate));
+            var subject = Py.NewLatin1String(ClientCertificateText.DistinguishedName(certificate.SubjectName));
+            var issuer = Py.NewLatin1String(ClientCertificateText.DistinguishedName(certificate.IssuerName));
+            Py.XDecRef(_certificatePem);
+            Py.XDecRef(_certificateSubject);
+            Py.XDecRef(_certificateIssuer);
+            (_certificate, _certificatePem, _certificateSubject, _certificateIssuer) = (certificate, pem, subject, issuer);
+        }
+        Py.SetItem(env, _keys.SslClientCert, _certificatePem);
+        Py.SetItem(env, _keys.SslClientSubject, _certificateSubject);
+        Py.SetItem(env, _keys.SslClientIssuer, _certificateIssuer);
+    }
+
+    /// <summary>REMOTE_ADDR, and REMOTE_PORT when <paramref name="port"/> is known (not for unix-socket peers).</summary>
+    private void SetRemote(nint env, IPAddress? address, int port)
+    {
+        if (address is null)
         {
             // A unix-socket peer has no address; Gunicorn passes an empty string too.
             Py.SetItem(env, _keys.RemoteAddr, _keys.Empty);
@@ -358,7 +359,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 Set(env, _keys.RemoteAddr, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
             }
         }
-        connection.RemotePort.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
+        if (port < 0)
+        {
+            return;
+        }
+        port.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
         fixed (char* p = text)
         {
             Set(env, _keys.RemotePort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));

@@ -30,6 +30,12 @@ internal sealed class EnvironKeys
     public readonly nint WsgiRunOnce = Py.NewInternedString("wsgi.run_once");
     public readonly nint WsgiFileWrapper = Py.NewInternedString("wsgi.file_wrapper");
     public readonly nint WsgiInputTerminated = Py.NewInternedString("wsgi.input_terminated");
+    public readonly nint HttpsVariable = Py.NewInternedString("HTTPS");
+    public readonly nint SslProtocol = Py.NewInternedString("SSL_PROTOCOL");
+    public readonly nint SslClientVerify = Py.NewInternedString("SSL_CLIENT_VERIFY");
+    public readonly nint SslClientCert = Py.NewInternedString("SSL_CLIENT_CERT");
+    public readonly nint SslClientSubject = Py.NewInternedString("SSL_CLIENT_S_DN");
+    public readonly nint SslClientIssuer = Py.NewInternedString("SSL_CLIENT_I_DN");
 
     public readonly nint Empty = Py.NewInternedString("");
     public readonly nint Http = Py.NewInternedString("http");
@@ -37,6 +43,11 @@ internal sealed class EnvironKeys
     public readonly nint Http11 = Py.NewInternedString("HTTP/1.1");
     public readonly nint Http10 = Py.NewInternedString("HTTP/1.0");
     public readonly nint Http2 = Py.NewInternedString("HTTP/2");
+    public readonly nint On = Py.NewInternedString("on");
+    public readonly nint Tls12 = Py.NewInternedString("TLSv1.2");
+    public readonly nint Tls13 = Py.NewInternedString("TLSv1.3");
+    public readonly nint Success = Py.NewInternedString("SUCCESS");
+    public readonly nint NoCertificate = Py.NewInternedString("NONE");
     public readonly nint Port80 = Py.NewInternedString("80");
     public readonly nint Port443 = Py.NewInternedString("443");
     public readonly nint Localhost = Py.NewInternedString("localhost");

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Primitives;
 
 namespace Dram.Wsgi;
 
 /// <summary>
-/// <c>--forwarded-allow-ips</c>: the proxies whose <c>X-Forwarded-For</c> and
-/// <c>X-Forwarded-Proto</c> are believed. A request from anyone else keeps its socket's address and
-/// scheme, so a client cannot claim to be 10.0.0.1 or to have used HTTPS.
+/// A list of peers believed when they speak for the client: <c>--forwarded-allow-ips</c> (whose
+/// X-Forwarded-For and secure scheme headers count) and <c>--proxy-allow-from</c> (who may open a
+/// connection with a PROXY protocol header). Anyone else keeps its socket's address and scheme, so
+/// a client cannot claim to be 10.0.0.1 or to have used HTTPS.
 /// </summary>
 public sealed class ForwardedTrust
 {
@@ -25,7 +27,11 @@ public sealed class ForwardedTrust
 
     public static ForwardedTrust Nobody { get; } = new(false, false);
 
-    /// <summary>Parses "127.0.0.1,::1,10.0.0.0/8" or "*"; throws <see cref="FormatException"/> naming the bad entry.</summary>
+    /// <summary>
+    /// Parses "127.0.0.1,::1,10.0.0.0/8,fd00::/8" or "*" (spaces around entries are allowed, so a
+    /// list from a config file joined with ", " reads the same); throws <see cref="FormatException"/>
+    /// naming the bad entry.
+    /// </summary>
     public static ForwardedTrust Parse(string list, bool trustUnixSockets)
     {
         var entries = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -38,22 +44,24 @@ public sealed class ForwardedTrust
         {
             var slash = entry.IndexOf('/');
             var addressText = slash < 0 ? entry : entry[..slash];
-            if (!IPAddress.TryParse(addressText, out var address))
+            if (!IPAddressText.TryParse(addressText, out var address))
             {
-                throw new FormatException($"'{entry}' is not an IP address or CIDR network (e.g. 10.0.0.0/8)");
+                throw new FormatException($"'{entry}' is not an IP address or CIDR network (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8 or *)");
             }
             var bytes = address.GetAddressBytes();
             var bits = bytes.Length * 8;
-            if (slash >= 0 && (!int.TryParse(entry[(slash + 1)..], out bits) || bits < 0 || bits > bytes.Length * 8))
+            if (slash >= 0 && (!IsDecimal(entry.AsSpan(slash + 1)) || !int.TryParse(entry.AsSpan(slash + 1), out bits) || bits > bytes.Length * 8))
             {
-                throw new FormatException($"'{entry}' has an invalid prefix length");
+                throw new FormatException($"'{entry}' has an invalid prefix length (0 to {bytes.Length * 8} for an IPv{(bytes.Length == 4 ? 4 : 6)} network)");
             }
             trust._networks.Add((bytes, bits));
         }
         return trust;
     }
 
-    /// <summary>Whether a peer (null: a unix-socket peer) may set forwarded headers.</summary>
+    private static bool IsDecimal(ReadOnlySpan<char> text) => !text.IsEmpty && text.Length <= 3 && !text.ContainsAnyExceptInRange('0', '9');
+
+    /// <summary>Whether a peer (null: a unix-socket peer) is believed.</summary>
     public bool Trusts(IPAddress? peer)
     {
         if (TrustsAll)
@@ -84,6 +92,24 @@ public sealed class ForwardedTrust
     }
 
     public bool Trusts(string address) => IPAddress.TryParse(address, out var ip) && Trusts(ip);
+
+    /// <summary>
+    /// REMOTE_ADDR as the app sees it for a request from <paramref name="peer"/> (null: a unix-socket
+    /// peer): the forwarded client when the peer is trusted, else the peer's own address, "" for a
+    /// unix-socket peer without one.
+    /// </summary>
+    public string RemoteAddress(IPAddress? peer, StringValues forwardedFor)
+    {
+        if (Trusts(peer) && ForwardedFor.TryFindClient(forwardedFor, this, out var client, out _))
+        {
+            return (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client).ToString();
+        }
+        if (IsUnixPeer(peer))
+        {
+            return "";
+        }
+        return (peer!.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer).ToString();
+    }
 
     private static bool PrefixMatches(ReadOnlySpan<byte> network, ReadOnlySpan<byte> address, int bits)
     {

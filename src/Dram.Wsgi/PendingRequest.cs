@@ -13,9 +13,16 @@ public sealed class PendingRequest : IValueTaskSource
 
     public IFeatureCollection Features { get; private set; } = null!;
 
+    /// <summary>When Kestrel handed the request over (Stopwatch ticks); set only when metrics or an access log need it.</summary>
+    internal long ReceivedTimestamp;
+
+    /// <summary>Body bytes the Python thread sent, or -1 when it did not answer (a static file, a timeout).</summary>
+    internal long ResponseBodyBytes;
+
     internal void Bind(IFeatureCollection features)
     {
         Features = features;
+        ResponseBodyBytes = -1;
         _core.Reset();
     }
 

@@ -11,8 +11,11 @@ namespace Dram.Wsgi;
 /// (hence <c>wsgi.input_terminated</c>), nothing is buffered beyond what a call asks for, and the
 /// GIL is released whenever a read waits for the client. Kestrel answers <c>Expect: 100-continue</c>
 /// on the first read. Methods return new Python references, or 0 with a Python error set.
+/// A body growing past <paramref name="maxBodySize"/> (<c>--limit-request-body</c>; 0: no limit)
+/// fails the read: a Content-Length over it never gets here, but a chunked body's size shows only as
+/// it arrives. (Kestrel's own limit would count the chunk framing too.)
 /// </summary>
-internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
+internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long maxBodySize, TimeSpan stallLimit)
 {
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
@@ -22,15 +25,35 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
     private bool _eof;
     private ArrayBufferWriter<byte> _line = new();
 
-    /// <summary>The HTTP status the request should get when a body read failed (413 too large, 400 truncated).</summary>
+    /// <summary>Body bytes handed to the app so far.</summary>
+    private long _consumed;
+
+    /// <summary>
+    /// The HTTP status the request should get when a body read failed because of what the client
+    /// sent (413 too large, 400 malformed, 408 stalled); the connection cannot carry another request.
+    /// </summary>
     public int? FailureStatus { get; private set; }
+
+    /// <summary>
+    /// True once the body outgrew --limit-request-body: the response then closes the connection, so
+    /// the rest of the body is never read just to be thrown away.
+    /// </summary>
+    public bool LimitExceeded { get; private set; }
 
     public void Bind(PipeReader reader, long? declaredLength)
     {
         _reader = reader;
         _declaredLength = declaredLength;
         _eof = false;
+        _consumed = 0;
         FailureStatus = null;
+        LimitExceeded = false;
+    }
+
+    private void Consume(in ReadOnlySequence<byte> buffer, long count)
+    {
+        _reader.AdvanceTo(buffer.GetPosition(count));
+        _consumed += count;
     }
 
     /// <summary>read(size=-1): exactly size bytes unless the body ends first.</summary>
@@ -69,7 +92,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
                 }
             }
             buffer.Slice(0, take).CopyTo(new Span<byte>(CApi.PyBytes_AsString(result) + filled, (int)take));
-            _reader.AdvanceTo(buffer.GetPosition(take));
+            Consume(buffer, take);
             filled += take;
         }
         if (filled != capacity && CApi._PyBytes_Resize(&result, (nint)filled) < 0)
@@ -101,7 +124,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             {
                 _line.Write(segment.Span);
             }
-            _reader.AdvanceTo(buffer.End);
+            Consume(buffer, buffer.Length);
         }
         return TakeLine();
     }
@@ -131,11 +154,11 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             {
                 var line = candidate.Slice(0, buffer.GetPosition(1, at));
                 Append(line);
-                _reader.AdvanceTo(line.End);
+                Consume(buffer, line.Length);
                 break;
             }
             Append(candidate);
-            _reader.AdvanceTo(candidate.End);
+            Consume(buffer, candidate.Length);
             if (size >= 0 && _line.WrittenCount >= size)
             {
                 break;
@@ -229,9 +252,30 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             }
             else
             {
+                var stalled = false;
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    var task = pending.AsTask();
+                    if (ClientWait.Completes(task, stallLimit))
+                    {
+                        result = task.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        // Kestrel's minimum body rate is an average: after a fast start the client
+                        // could stall for an hour while this thread, which the app needs, waits.
+                        _reader.CancelPendingRead();
+                        result = task.GetAwaiter().GetResult();
+                        _reader.AdvanceTo(result.Buffer.Start);
+                        stalled = true;
+                    }
+                }
+                if (stalled)
+                {
+                    FailureStatus = StatusCodes.Status408RequestTimeout;
+                    _eof = true;
+                    Py.SetError(CApi.ExcOSError, $"could not read the request body: the client sent nothing for {stallLimit.TotalSeconds:0} s");
+                    return false;
                 }
             }
         }
@@ -242,13 +286,41 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased)
             Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
             return false;
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (IOException e) when (e.InnerException is OverflowException)
+        {
+            // A chunk size too large for a long: Kestrel reports it as an I/O error, but the client
+            // sent a malformed body rather than went away.
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, "could not read the request body: a chunk size is too large");
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            // Kestrel checks trailer fields as it reaches them and throws this for a NUL, CR or LF
+            // in one: a malformed body, not a client gone (that surfaces as I/O or cancellation).
+            FailureStatus = StatusCodes.Status400BadRequest;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: {e.Message}");
+            return false;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
             _eof = true;
             Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection ({e.Message})");
             return false;
         }
         buffer = result.Buffer;
+        if (maxBodySize > 0 && _consumed + buffer.Length > maxBodySize)
+        {
+            _reader.AdvanceTo(buffer.Start);
+            buffer = default;
+            FailureStatus = StatusCodes.Status413PayloadTooLarge;
+            LimitExceeded = true;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: it is larger than --limit-request-body ({maxBodySize} bytes)");
+            return false;
+        }
         completed = result.IsCompleted || result.IsCanceled;
         if (buffer.IsEmpty && completed)
         {

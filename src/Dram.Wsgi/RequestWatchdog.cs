@@ -32,6 +32,7 @@ internal sealed unsafe class RequestWatchdog
     private WsgiThreadPool.Slot? _injectInto;
     private string _injectDescription = "";
     private bool _recycleAsked;
+    private long _timedOut;
 
     public RequestWatchdog(IReadOnlyList<WsgiThreadPool.Slot> slots, TimeSpan timeout, ILogger log, Action<string> requestRecycle)
     {
@@ -43,6 +44,9 @@ internal sealed unsafe class RequestWatchdog
         _thread = new Thread(Watch) { Name = "dram-watchdog", IsBackground = true };
         _injector = new Thread(Inject) { Name = "dram-timeout-injector", IsBackground = true };
     }
+
+    /// <summary>Requests that ran past the timeout since the worker started.</summary>
+    public long TimedOut => Interlocked.Read(ref _timedOut);
 
     /// <summary>Loads the Python helpers; the GIL must be held.</summary>
     public void Prepare()
@@ -92,6 +96,7 @@ internal sealed unsafe class RequestWatchdog
                 {
                     slot.TimedOutGeneration = generation;
                     slot.TimedOutAt = DateTime.UtcNow;
+                    Interlocked.Increment(ref _timedOut);
                     var pending = slot.Current;
                     if (slot.Request.TimeOut())
                     {

@@ -35,14 +35,26 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "{Method} {Path}: the timed-out request's thread unwound ({Exception})")]
     public static partial void TimedOutUnwound(ILogger logger, string method, string path, string exception);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Access log {Target}: {Count} line(s) dropped because {Capacity} lines were already waiting to be written (is the disk, or whatever reads stdout, too slow?)")]
+    public static partial void AccessLinesDropped(ILogger logger, long count, string target, int capacity);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Access log {Target}: {Count} line(s) lost: {Reason}")]
+    public static partial void AccessLinesLost(ILogger logger, long count, string target, string reason);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "{Method} {Path}: refused with {Status} before the app was called: {Reason}")]
+    public static partial void RequestRejected(ILogger logger, string method, string path, int status, string reason);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}")]
     public static partial void AppRuleBroken(ILogger logger, string method, string path, string rule);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}; the response had already started, so the connection was closed to show it is incomplete")]
+    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "Error handling request {Method} {Path}: {Rule}; the response had already started, so the connection was closed to show it is incomplete")]
     public static partial void AppRuleBrokenAfterHeaders(ILogger logger, string method, string path, string rule);
 
-    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "{Method} {Path}: the app called write() from inside its response iterable, which PEP 3333 forbids; the bytes were sent in call order. Yield them from the iterable instead (reported once per worker)")]
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "{Method} {Path}: the app called write() from inside its response iterable, which PEP 3333 forbids; the bytes were sent in call order. Yield them from the iterable instead (reported once per worker)")]
     public static partial void WriteInsideIterable(ILogger logger, string method, string path);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "{Method} {Path}: the client accepted no response data for {Seconds} s; its connection was closed to free the thread")]
+    public static partial void ClientStalled(ILogger logger, string method, string path, double seconds);
 
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);

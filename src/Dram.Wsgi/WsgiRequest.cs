@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using Dram.Python;
 using Dram.Python.Native;
+using Dram.Wsgi.Logs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -23,6 +24,12 @@ internal sealed unsafe class WsgiRequest
     /// <summary>Streamed chunks are written and flushed in pieces of at most this, bounding buffered output.</summary>
     private const int MaxWriteSlice = 64 * 1024;
 
+    /// <summary>
+    /// The access log's status for a request whose client left before the response started, so no
+    /// status was sent (nginx's "client closed request").
+    /// </summary>
+    private const int ClientClosedRequest = 499;
+
     private readonly WsgiRuntime _runtime;
     private readonly nint _app;
     private readonly ILogger _log;
@@ -30,6 +37,15 @@ internal sealed unsafe class WsgiRequest
     private readonly EnvironBuilder _environ;
     private readonly Latin1StringCache _strings = new();
     private readonly List<KeyValuePair<string, string>> _headers = [];
+    private readonly AccessLog? _accessLog;
+
+    /// <summary>The values of the access log's <c>%({KEY}e)s</c> fields for the running request; null when it has none.</summary>
+    private readonly string?[]? _environValues;
+
+    /// <summary>Per environ field, the keys to look it up by: as written, upper-cased, lower-cased (Gunicorn matches them ignoring case).</summary>
+    private readonly nint[]? _environKeys;
+
+    private long _receivedTimestamp;
 
     private IHttpRequestFeature _request = null!;
     private IHttpResponseFeature _response = null!;
@@ -72,7 +88,20 @@ internal sealed unsafe class WsgiRequest
         _log = log;
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
-        Input = new RequestBodyReader(() => Released);
+        Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize, runtime.Options.ClientStallLimit);
+        _accessLog = runtime.Options.AccessLog;
+        if (_accessLog is { EnvironKeys.Count: > 0 } accessLog)
+        {
+            _environValues = new string?[accessLog.EnvironKeys.Count];
+            _environKeys = new nint[_environValues.Length * 3];
+            for (var i = 0; i < _environValues.Length; i++)
+            {
+                var key = accessLog.EnvironKeys[i];
+                _environKeys[i * 3] = Py.NewString(key);
+                _environKeys[i * 3 + 1] = Py.NewString(key.ToUpperInvariant());
+                _environKeys[i * 3 + 2] = Py.NewString(key.ToLowerInvariant());
+            }
+        }
     }
 
     /// <summary>Counts requests run in this slot; objects made for an earlier request see a different number.</summary>
@@ -96,16 +125,31 @@ internal sealed unsafe class WsgiRequest
         return request._active && request.Generation == NativeType.Word1(obj) ? request : null;
     }
 
-    /// <summary>Runs one request; the GIL is held. Never throws for app or client faults.</summary>
-    public void Run(IFeatureCollection features)
+    /// <summary>
+    /// Runs one request that Kestrel handed over at <paramref name="receivedTimestamp"/> (set only
+    /// when there is an access log); the GIL is held. Never throws for app or client faults.
+    /// </summary>
+    public void Run(IFeatureCollection features, long receivedTimestamp)
     {
         Bind(features);
+        _receivedTimestamp = receivedTimestamp;
         nint environ = 0, startResponse = 0, result = 0;
         try
         {
             var input = _runtime.InputType.New(_handle, Generation);
-            environ = _environ.Build(_request, features, input);
-            Py.DecRef(input);
+            try
+            {
+                environ = _environ.Build(_request, features, input);
+            }
+            finally
+            {
+                Py.DecRef(input);
+            }
+            if (_environValues is not null)
+            {
+                // Kept in case the request times out, when the environ cannot be read again.
+                ReadEnviron(environ);
+            }
             startResponse = _runtime.StartResponseType.New(_handle, Generation);
             result = CallApp(environ, startResponse);
             if (result == 0)
@@ -121,6 +165,11 @@ internal sealed unsafe class WsgiRequest
         {
             AppFailed(e);
         }
+        catch (RequestRejectedException e)
+        {
+            WsgiLog.RequestRejected(_log, _method, _path, e.StatusCode, e.Message);
+            SendError(e.StatusCode);
+        }
         finally
         {
             if (result != 0)
@@ -129,8 +178,17 @@ internal sealed unsafe class WsgiRequest
                 Py.DecRef(result);
             }
             Py.XDecRef(startResponse);
+            if (_environValues is not null && environ != 0)
+            {
+                // As Gunicorn does, the log shows the environ as the app left it.
+                ReadEnviron(environ);
+            }
             Py.XDecRef(environ);
             Finish();
+            if (_accessLog is not null)
+            {
+                LogAccess();
+            }
             lock (_gate)
             {
                 _active = false;
@@ -139,6 +197,43 @@ internal sealed unsafe class WsgiRequest
                 _response = null!;
                 _body = null!;
             }
+        }
+    }
+
+    /// <summary>Queues the access log line of a request this thread still owns (the watchdog logs the ones it answers).</summary>
+    private void LogAccess()
+    {
+        lock (_gate)
+        {
+            if (_released)
+            {
+                return;
+            }
+            var status = _headersSent ? _status : _clientGone ? ClientClosedRequest : StatusCodes.Status500InternalServerError;
+            _accessLog!.Record(_features, status, _written, _receivedTimestamp, _environValues);
+        }
+    }
+
+    /// <summary>Reads the access log's environ fields; the GIL is held.</summary>
+    private void ReadEnviron(nint environ)
+    {
+        for (var i = 0; i < _environValues!.Length; i++)
+        {
+            string? text = null;
+            for (var variant = 0; variant < 3 && text is null; variant++)
+            {
+                var value = CApi.PyDict_GetItemWithError(environ, _environKeys![i * 3 + variant]);
+                if (value != 0)
+                {
+                    text = Py.ToStringOrNull(value) ?? Py.Describe(value);
+                }
+                else if (CApi.PyErr_Occurred() != 0)
+                {
+                    // A key's __eq__ raised while comparing: the value is unknown, not the request's error.
+                    CApi.PyErr_Clear();
+                }
+            }
+            _environValues[i] = text;
         }
     }
 
@@ -203,6 +298,8 @@ internal sealed unsafe class WsgiRequest
                 return false;
             }
             _released = true;
+            var answered = !_headersSent;
+            long answerBytes = 0;
             try
             {
                 if (!_headersSent)
@@ -210,7 +307,11 @@ internal sealed unsafe class WsgiRequest
                     _headersSent = true;
                     _response.StatusCode = StatusCodes.Status504GatewayTimeout;
                     _response.Headers.Clear();
-                    _response.Headers.Connection = "close";
+                    if (HttpProtocol.IsHttp11(_request.Protocol) || HttpProtocol.IsHttp10(_request.Protocol))
+                    {
+                        // HTTP/2 has no Connection header (Kestrel would drop it with a warning); its stream just ends.
+                        _response.Headers.Connection = "close";
+                    }
                     _response.Headers.ContentType = "text/plain; charset=utf-8";
                     var body = "Gateway Timeout\n"u8;
                     _response.Headers.ContentLength = body.Length;
@@ -218,6 +319,7 @@ internal sealed unsafe class WsgiRequest
                     if (start.IsCompletedSuccessfully)
                     {
                         _body.Writer.Write(body);
+                        answerBytes = body.Length;
                     }
                     else
                     {
@@ -233,6 +335,8 @@ internal sealed unsafe class WsgiRequest
             {
                 _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
             }
+            _accessLog?.Record(_features, answered ? StatusCodes.Status504GatewayTimeout : _status, answered ? answerBytes : _written,
+                _receivedTimestamp, _environValues);
             return true;
         }
     }
@@ -471,12 +575,12 @@ internal sealed unsafe class WsgiRequest
             {
                 using (GilReleased.Scope())
                 {
-                    result = pending.AsTask().GetAwaiter().GetResult();
+                    result = AwaitClient(pending);
                 }
             }
             else
             {
-                result = pending.AsTask().GetAwaiter().GetResult();
+                result = AwaitClient(pending);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
@@ -523,6 +627,29 @@ internal sealed unsafe class WsgiRequest
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Waits (GIL released) for the client to take more of the response. A client that accepts no
+    /// byte for the stall limit gets its connection closed: Kestrel's minimum response rate is an
+    /// average that a fast start can stretch to hours, and this thread is needed for other requests.
+    /// </summary>
+    private FlushResult AwaitClient(ValueTask<FlushResult> pending)
+    {
+        var task = pending.AsTask();
+        var limit = _runtime.Options.ClientStallLimit;
+        if (!ClientWait.Completes(task, limit))
+        {
+            WsgiLog.ClientStalled(_log, _method, _path, limit.TotalSeconds);
+            lock (_gate)
+            {
+                if (!_released)
+                {
+                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                }
+            }
+        }
+        return task.GetAwaiter().GetResult();
     }
 
     private bool ClientWentAway()
@@ -664,6 +791,10 @@ internal sealed unsafe class WsgiRequest
         {
             headers.ContentLength = _contentLength;
         }
+        if (Input.LimitExceeded)
+        {
+            headers.Connection = "close";
+        }
         // Kestrel's body writer hands out buffers only once the response has started.
         return _body.StartAsync();
     }
@@ -796,6 +927,11 @@ internal sealed unsafe class WsgiRequest
         _reason = null;
         var body = ReasonPhrases.GetReasonPhrase(status) + "\n";
         _headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
+        if (Input.FailureStatus is not null)
+        {
+            // The body could not be read to its end: what follows on the connection is not a request.
+            _headers.Add(new("Connection", "close"));
+        }
         _contentLength = body.Length;
         lock (_gate)
         {

@@ -7,12 +7,14 @@ namespace Dram.Wsgi;
 /// <summary>
 /// The OS threads that run the app (<c>--threads</c>). Python never runs on Kestrel's socket
 /// threads: an app that blocks (a database call, <c>time.sleep</c>) would stall every connection
-/// served by that thread. Measured on one core with wrk -c32 against the hello app, running the
-/// app inline on the socket thread cost the same CPU per request as this pool (about 20 us each,
-/// most of it Kestrel and the kernel), so the pool's safety comes almost free. Each Python thread
-/// owns its thread state for life and holds the GIL only while Python runs; requests arrive through
-/// one FIFO queue, so a thread that finishes a request takes the next one without sleeping when
-/// the server is busy.
+/// served by that thread, and a request waiting for its own body or for a flush would wait on the
+/// very thread that has to deliver it. The hand-off has a price: on one core (wrk -c32, hello)
+/// running the app inline on the socket thread measured 24-27 us of CPU per request against
+/// 32-35 us through this pool, the difference being the two threads taking turns on the core
+/// (about 0.4 context switches per request against 0.02). bench/NOTES.md has the figures and the
+/// design that would remove that cost without the stall. Each Python thread owns its thread state
+/// for life and holds the GIL only while Python runs; requests arrive through one FIFO queue, so a
+/// thread that finishes a request takes the next one without sleeping when the server is busy.
 /// </summary>
 public sealed class WsgiThreadPool
 {
@@ -76,6 +78,32 @@ public sealed class WsgiThreadPool
         _watchdog?.Start();
     }
 
+    /// <summary>Python threads serving requests (<c>--threads</c>).</summary>
+    public int ThreadCount => _threads.Length;
+
+    /// <summary>Python threads running a request right now.</summary>
+    public int BusyThreads
+    {
+        get
+        {
+            var busy = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot?.Current is not null)
+                {
+                    busy++;
+                }
+            }
+            return busy;
+        }
+    }
+
+    /// <summary>Requests waiting for a free Python thread.</summary>
+    public int QueuedRequests => _queue.Count;
+
+    /// <summary>Requests answered 504 by <c>--timeout</c> since the worker started.</summary>
+    public long RequestsTimedOut => _watchdog?.TimedOut ?? 0;
+
     public void Enqueue(PendingRequest request)
     {
         _queue.Enqueue(request);
@@ -122,7 +150,7 @@ public sealed class WsgiThreadPool
             python.Enter();
             try
             {
-                request.Run(pending.Features);
+                request.Run(pending.Features, pending.ReceivedTimestamp);
             }
             catch (Exception e)
             {
@@ -136,6 +164,7 @@ public sealed class WsgiThreadPool
             slot.Current = null;
             if (request.Release())
             {
+                pending.ResponseBodyBytes = request.Written;
                 pending.Complete();
             }
         }

@@ -28,8 +28,10 @@ public static class Program
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
 
+        var identity = WorkerIdentity.FromEnvironment();
         CommandLine line;
         ServerConfig config;
+        ErrorLog errorLog;
         try
         {
             line = CommandLine.Parse(args);
@@ -44,6 +46,12 @@ public static class Program
                 return 0;
             }
             config = ServerConfig.From(line);
+            if (identity is null && config.Tls is { } tls)
+            {
+                // Bad TLS files stop the master before it starts anything, not a worker boot loop.
+                TlsCredentials.Load(tls).Dispose();
+            }
+            errorLog = ErrorLog.Open(config);
         }
         catch (UsageException e)
         {
@@ -51,16 +59,18 @@ public static class Program
             return ExitUsage;
         }
 
-        var identity = WorkerIdentity.FromEnvironment();
         ProcessTitle.Apply(identity is null ? $"dram: master [{config.AppModule}]" : $"dram: worker {identity.Id} [{config.AppModule}]", args);
 
-        var errorLog = new ErrorLog(ErrorLog.ParseLevel(config.LogLevel));
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
+        if (DescriptorLimit.RaiseToHard() is { } files && identity is null && files.Hard < DescriptorLimit.Comfortable)
+        {
+            ServerLog.LowDescriptorLimit(log, files.Hard);
+        }
         if (identity is not null)
         {
             return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();
         }
-        return await new Arbiter(config, errorLog, log, args).RunAsync();
+        return await new Arbiter(config, errorLog, log, args, loggerFactory).RunAsync();
     }
 }

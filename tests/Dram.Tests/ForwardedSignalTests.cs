@@ -18,7 +18,7 @@ public sealed class ForwardedSignalTests
 
         dram.Signal(SigUsr1);
 
-        Assert.True(await dram.WaitForOutputCountAsync("Reopening log files", 3, TimeSpan.FromSeconds(10)), dram.Output);
+        Assert.True(await dram.WaitForOutputCountAsync("Reopened log files: none", 3, TimeSpan.FromSeconds(10)), dram.Output);
         await Task.Delay(500);
         Assert.Equal(workers.Order(), ProcessTable.ChildrenOf(dram.Pid).Order());
         Assert.True(await WorkerProbe.WaitUntilAnsweringAsync(dram.Port, workers, Boot));

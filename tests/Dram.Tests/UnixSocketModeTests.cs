@@ -28,6 +28,32 @@ public sealed class UnixSocketModeTests
         Assert.False(File.Exists(path), "the socket file is removed when dram stops");
     }
 
+    [SkippableFact]
+    public async Task SocketFileBelongsToTheWorkersAccountAndOnlyItsGroupMayConnect()
+    {
+        Skip.IfNot(CurrentUser.IsRoot, "handing the socket file to another account needs root");
+        var absent = PythonInterpreters.AbsenceReason(PythonInterpreters.SystemLabel);
+        Skip.If(absent is not null, absent);
+        using var directory = new TempDirectory("dram-owner-");
+        File.SetUnixFileMode(directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        var path = Path.Combine(directory.Path, "app.sock");
+
+        await using var dram = await DramProcess.StartAsync("lifecycle:application",
+            ["--bind", $"unix:{path}", "--umask", "007", "--user", "nobody", "--group", "www-data", "--python", PythonInterpreters.SystemPython]);
+        var (uid, gid, mode) = await UnixCredentials.OwnerOfAsync(path);
+        // www-data (the group) may connect, as nginx would; daemon (uid 1, in neither) may not.
+        var asGroup = await ConnectAsAsync("33", path);
+        var asOther = await ConnectAsAsync("1", path);
+
+        Assert.Equal((65534, 33, "770"), (uid, gid, mode));
+        Assert.True(asGroup.ExitCode == 0 && asGroup.Output.StartsWith("pid="), $"www-data could not connect: {asGroup.Output}");
+        Assert.Equal(7, asOther.ExitCode);
+    }
+
+    private static Task<(int ExitCode, string Output)> ConnectAsAsync(string id, string socket) =>
+        ExternalCommand.RunAsync("setpriv", [$"--reuid={id}", $"--regid={id}", "--clear-groups", "curl", "-sS", "--max-time", "30", "--unix-socket", socket, "http://localhost/"]);
+
     [Fact]
     public async Task AnUmaskThatIsNotANumberIsAUsageError()
     {

@@ -155,8 +155,8 @@ public sealed class CommandLine
             lines.Add($"  {flags,-28} {help}");
         }
         lines.Add("");
-        lines.Add("Other Gunicorn flags (--access-logfile, --preload, -k, ...) are accepted with a warning that they");
-        lines.Add("are not acted on yet; -c/--config, --daemon, --check-config, --user/--group and TLS flags are refused.");
+        lines.Add("Other Gunicorn flags (--preload, -k, --log-config, ...) are accepted with a warning that they");
+        lines.Add("are not acted on yet; -c/--config, --daemon and --check-config are refused.");
         return string.Join('\n', lines);
     }
 }

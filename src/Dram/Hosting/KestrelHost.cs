@@ -1,15 +1,21 @@
 using System.Text;
 using Dram.Configuration;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Dram.Hosting;
 
-/// <summary>Kestrel configured for serving WSGI: HTTP/1.1, latin-1 headers both ways, streaming bodies.</summary>
+/// <summary>
+/// Kestrel configured for serving WSGI: HTTP/1.1 (with HTTP/2 by ALPN on TLS binds, and h2c beside
+/// HTTP/1.1 on cleartext binds under --http2-cleartext), latin-1 headers both ways, streaming bodies.
+/// </summary>
 public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
@@ -19,24 +25,76 @@ public sealed class KestrelHost : IAsyncDisposable
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
     /// in as descriptors: Kestrel never binds an address itself.
     /// </summary>
-    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory)
+    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null)
     {
+        // A bare LF ending a request or header line is answered 400. RFC 9112 lets a server accept
+        // it, but a proxy in front that does not would see different header lines than Dram does:
+        // the disagreement request smuggling is built on. Read when the server below is created.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
+        var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging();
+        if (tls is not null)
+        {
+            KestrelHttpsServices.AddTo(services);
+        }
         var options = new KestrelServerOptions
         {
             AddServerHeader = false,
             AllowSynchronousIO = false,
-            // PEP 3333 strings are latin-1: every byte maps to one code point and back.
-            RequestHeaderEncodingSelector = static _ => Encoding.Latin1,
+            // PEP 3333 strings are latin-1: every byte maps to one code point and back. Content-Length
+            // alone is held to its grammar (digits only), which Kestrel's own parse is not.
+            RequestHeaderEncodingSelector = static name => name == HeaderNames.ContentLength ? StrictContentLengthEncoding.Instance : Encoding.Latin1,
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
-            ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).AddLogging().BuildServiceProvider(),
+            ApplicationServices = services.BuildServiceProvider(),
         };
-        // Uploads stream through wsgi.input and are never buffered whole, so no total limit applies by default.
-        options.Limits.MaxRequestBodySize = null;
+        config.Limits.ApplyTo(options.Limits);
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
+        // Limits against clients that send or read slowly, stated here rather than left to Kestrel's
+        // defaults (which they equal) so they are Dram's documented behaviour (docs/limits.md): the
+        // request head must arrive within 30 s (nginx allows 60 s, Apache 20-40 s), and a body or a
+        // response moving slower than 240 bytes/s on average after a 5 s grace ends the connection
+        // (408 for a body). Python threads waiting on a client that has stalled outright are freed
+        // sooner by the WSGI layer (WsgiOptions.ClientStallLimit).
+        options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+        options.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        options.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
 
+        var https = tls is null ? null : HttpsOptions.Create(config.Tls!, tls);
+        var routesCleartextHttp2 = false;
+        var proxyLog = loggerFactory.CreateLogger("dram.proxy");
+        // The PROXY header comes first on the wire, before any TLS handshake, so its middleware is the outermost.
+        void AcceptProxyHeader(ListenOptions listen)
+        {
+            if (config.ProxyProtocol)
+            {
+                listen.Use(next => new ProxyProtocolMiddleware(next, config.ProxyAllowFrom, config.ProxyAllowFromText, proxyLog).OnConnectionAsync);
+            }
+        }
         foreach (var fd in descriptors)
         {
-            options.ListenHandle((ulong)fd, static listen => listen.Protocols = HttpProtocols.Http1);
+            if (https is not null && ListeningDescriptor.IsTcp(fd))
+            {
+                ServesTls = true;
+                options.ListenHandle((ulong)fd, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    AcceptProxyHeader(listen);
+                    listen.UseHttps(https);
+                });
+            }
+            else if (config.Http2Cleartext)
+            {
+                routesCleartextHttp2 = true;
+                options.Listen(new CleartextHttp2EndPoint(fd, http2: false), static listen => listen.Protocols = HttpProtocols.Http1);
+                options.Listen(new CleartextHttp2EndPoint(fd, http2: true), static listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                options.ListenHandle((ulong)fd, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    AcceptProxyHeader(listen);
+                });
+            }
         }
 
         var transport = new SocketTransportOptions
@@ -44,10 +102,20 @@ public sealed class KestrelHost : IAsyncDisposable
             // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
             // and never blocks, so it runs where the read completed instead of hopping threads.
             UnsafePreferInlineScheduling = true,
+            // The transport's read buffer is where a request line or header line waits to be parsed.
+            MaxReadBufferSize = config.Limits.ReadBufferSize,
         };
-        _transport = new DrainableTransport(new SocketTransportFactory(Options.Create(transport), loggerFactory));
+        IConnectionListenerFactory sockets = new SocketTransportFactory(Options.Create(transport), loggerFactory);
+        if (routesCleartextHttp2)
+        {
+            sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
+        }
+        _transport = new DrainableTransport(sockets);
         _server = new KestrelServer(Options.Create(options), _transport, loggerFactory);
     }
+
+    /// <summary>At least one listening socket serves TLS (a certificate is configured and a bind is TCP).</summary>
+    public bool ServesTls { get; }
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
         _server.StartAsync(application, CancellationToken.None);

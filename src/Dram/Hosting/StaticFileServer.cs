@@ -25,11 +25,14 @@ public sealed partial class StaticFileServer : IRequestShortcut
 {
     private const string OriginalPathKey = "dram.static.original";
     private readonly Mount[] _mounts;
+    private readonly int _maxHeaderFieldSize;
 
     private sealed record Mount(PathString Prefix, PhysicalFileProvider Files, StaticFileMiddleware Middleware);
 
-    public StaticFileServer(IReadOnlyList<StaticMapping> mappings, ILoggerFactory loggerFactory)
+    /// <param name="maxHeaderFieldSize">--limit-request-field_size, which static requests obey like the app's (0: no limit).</param>
+    public StaticFileServer(IReadOnlyList<StaticMapping> mappings, int maxHeaderFieldSize, ILoggerFactory loggerFactory)
     {
+        _maxHeaderFieldSize = maxHeaderFieldSize;
         var types = new FileExtensionContentTypeProvider();
         _mounts = mappings
             .OrderByDescending(m => m.Prefix.Length)
@@ -59,6 +62,10 @@ public sealed partial class StaticFileServer : IRequestShortcut
         {
             if (path.StartsWithSegments(mount.Prefix, out var rest))
             {
+                if (HeaderFieldLimit.FirstOversized(request.Headers, _maxHeaderFieldSize) is not null)
+                {
+                    return PlainResponse.SendAsync(features, StatusCodes.Status431RequestHeaderFieldsTooLarge, closeConnection: false);
+                }
                 var context = new DefaultHttpContext(features);
                 PickPrecompressed(context, mount, rest);
                 return mount.Middleware.Invoke(context);

@@ -53,7 +53,7 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 16, Level = LogLevel.Critical, Message = "Worker {Id} could not boot ({Reason}); stopping the master. The worker's error is above.")]
     public static partial void BootFailed(ILogger logger, int id, string reason);
 
-    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Reload failed: the new worker could not load the app ({Reason}); the running workers keep serving the previous code")]
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Reload failed: the new worker could not start ({Reason}); the running workers keep serving the previous code")]
     public static partial void ReloadFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Error, Message = "Worker {Id} (pid {Pid}) sent no heartbeat for {Seconds} s; killing it")]
@@ -68,9 +68,41 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Number of workers: {Count}")]
     public static partial void WorkerCount(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "Worker {Id} (pid {Pid}) uses {Megabytes} MB, twice --max-worker-memory ({Limit} MB): memory grows faster than it can drain (a request allocating without end?); killing it, which cuts its requests in flight")]
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "TLS: {Warning}")]
+    public static partial void TlsWarning(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "TLS certificate: {Description}")]
+    public static partial void TlsCertificate(ILogger logger, string description);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "TLS: {Problem}")]
+    public static partial void CertificateNotValidNow(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 63, Level = LogLevel.Error, Message = "Reload cancelled: {Reason}. The running workers keep serving with the certificate they loaded; fix the file and send HUP again")]
+    public static partial void ReloadRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 64, Level = LogLevel.Information, Message = "Workers run as {Account}")]
+    public static partial void WorkerAccount(ILogger logger, string account);
+
+    [LoggerMessage(EventId = 65, Level = LogLevel.Critical, Message = "Worker {Id} cannot switch to {Account}: {Reason}; it refuses to run the app with the master's privileges")]
+    public static partial void PrivilegeDropFailed(ILogger logger, int id, string account, string reason);
+
+    [LoggerMessage(EventId = 66, Level = LogLevel.Critical, Message = "Worker {Id} cannot load the TLS certificate: {Reason}")]
+    public static partial void WorkerTlsFailed(ILogger logger, int id, string reason);
+
+    [LoggerMessage(EventId = 67, Level = LogLevel.Warning, Message = "--certfile is given but no listening socket is TCP: connections are served without TLS")]
+    public static partial void NoTlsSocket(ILogger logger);
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "--capture-output has no effect without --error-logfile FILE: the app's stdout and stderr already go where dram's own output goes")]
+    public static partial void CaptureOutputWithoutFile(ILogger logger);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Critical, Message = "Cannot open the access log: {Reason}")]
+    public static partial void AccessLogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Worker {Id} (pid {Pid}) uses {Megabytes} MB, twice --max-worker-memory ({Limit} MB): memory grows faster than it can drain (a request allocating without end?); killing it, which cuts its requests in flight")]
     public static partial void WorkerFarOverMemory(ILogger logger, int id, int pid, long megabytes, int limit);
 
-    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Worker {Id} stops with threads the app started still running: {Threads}. They end with the process, unfinished (Python would wait for them): make them daemon threads, or stop and join them in an atexit handler")]
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "Worker {Id} stops with threads the app started still running: {Threads}. They end with the process, unfinished (Python would wait for them): make them daemon threads, or stop and join them in an atexit handler")]
     public static partial void ThreadsLeftRunning(ILogger logger, int id, string threads);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "The open-files limit is {Limit} (hard limit), so each worker holds fewer than {Limit} connections at once; raise it with `ulimit -n` in the shell that starts dram, or LimitNOFILE= in its systemd unit")]
+    public static partial void LowDescriptorLimit(ILogger logger, ulong limit);
 }

@@ -6,6 +6,8 @@ using System.Threading.Channels;
 using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
+using Dram.Metrics;
+using Dram.Reloading;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Processes;
@@ -16,7 +18,9 @@ namespace Dram.Processes;
 /// time from a single queue (signal handlers, worker messages and exits only enqueue):
 /// TERM/INT graceful stop, QUIT immediate stop, HUP rolling reload, TTIN/TTOU one worker more or
 /// less, USR1 reopen logs; a dead worker is replaced (with back-off if it keeps dying young); a
-/// worker that asks to be recycled is replaced before it is drained.
+/// worker that asks to be recycled is replaced before it is drained. With --reload, a change to the
+/// app's source files starts the same rolling reload as HUP; --metrics-bind and --statsd-host
+/// report what the workers tell the master.
 /// </summary>
 public sealed partial class Arbiter
 {
@@ -42,6 +46,9 @@ public sealed partial class Arbiter
     private readonly string _controlPath;
     private readonly IReadOnlyList<(int Descriptor, string Name)> _systemdSockets = SystemdSockets.Take();
     private readonly SystemdNotifier _systemd = new();
+    private readonly MasterMetrics _metrics;
+    private readonly SourceWatcher? _sourceWatcher;
+    private bool _reloadWhenAccepting;
     private ListeningSockets? _sockets;
     private bool _reloading;
     private int _target;
@@ -51,8 +58,17 @@ public sealed partial class Arbiter
     private int _quickCrashes;
     private DateTime _respawnNotBefore = DateTime.MinValue;
 
-    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args)
+    public Arbiter(ServerConfig config, ErrorLog errorLog, ILogger log, string[] args, ILoggerFactory loggerFactory)
     {
+        _metrics = new MasterMetrics(config, errorLog, loggerFactory);
+        if (config.Reload)
+        {
+            _sourceWatcher = new SourceWatcher(config.ReloadEngine, files => _events.Writer.TryWrite(new SourcesChangedEvent(files)), log);
+            foreach (var file in config.ReloadExtraFiles)
+            {
+                _sourceWatcher.Watch(file);
+            }
+        }
         _config = config;
         _errorLog = errorLog;
         _log = log;
@@ -73,6 +89,11 @@ public sealed partial class Arbiter
 
     private sealed record TickEvent : Event;
 
+    /// <summary>A worker's control connection ended; every line it sent was handled before this.</summary>
+    private sealed record DisconnectedEvent(WorkerProcess Worker) : Event;
+
+    private sealed record SourcesChangedEvent(IReadOnlyList<string> Files) : Event;
+
     public async Task<int> RunAsync()
     {
         ServerLog.Starting(_log, Program.Version);
@@ -80,8 +101,43 @@ public sealed partial class Arbiter
         {
             ServerLog.Unsupported(_log, setting);
         }
+        foreach (var warning in _config.Tls?.Warnings ?? [])
+        {
+            ServerLog.TlsWarning(_log, warning);
+        }
+        if (CheckCertificate() is { } problem)
+        {
+            _log.LogCritical("{Message}", problem);
+            return Program.ExitUsage;
+        }
+        if (_config.WorkerAccount is { } account)
+        {
+            ServerLog.WorkerAccount(_log, account.Display);
+        }
+        if (_sourceWatcher is not null)
+        {
+            ReloadLog.Watching(_log, _sourceWatcher.Engine, string.Join(", ", [_config.Chdir, .. _config.PythonPath]),
+                _config.ReloadExtraFiles.Count == 0 ? "" : " and " + string.Join(", ", _config.ReloadExtraFiles));
+        }
+        else if (_config.ReloadExtraFiles.Count > 0)
+        {
+            ReloadLog.ExtraFilesWithoutReload(_log);
+        }
+        if (_config.CaptureOutput && _config.ErrorLog == "-")
+        {
+            ServerLog.CaptureOutputWithoutFile(_log);
+        }
         using var control = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         control.Bind(new UnixDomainSocketEndPoint(_controlPath));
+        if (_config.WorkerAccount is { } owner)
+        {
+            // Workers connect after switching to --user: they may reach the socket (the directory
+            // can be traversed, the socket is theirs), but not replace it (the directory is not).
+            File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            owner.GiveOwnership(_controlPath);
+            File.SetUnixFileMode(_controlPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         control.Listen(512);
         _ = AcceptWorkersAsync(control);
 
@@ -111,6 +167,8 @@ public sealed partial class Arbiter
                     SignalEvent s => await OnSignalAsync(s.Signal),
                     MessageEvent m => OnMessage(m.Worker, m.Line),
                     ExitEvent e => OnExit(e.Worker),
+                    DisconnectedEvent d => OnDisconnected(d.Worker),
+                    SourcesChangedEvent c => OnSourcesChanged(c.Files),
                     _ => OnTick(),
                 };
                 if (exitCode is { } code)
@@ -125,6 +183,8 @@ public sealed partial class Arbiter
             {
                 registration.Dispose();
             }
+            _sourceWatcher?.Dispose();
+            await _metrics.DisposeAsync();
             _sockets?.RemoveUnixSocketFiles();
             _sockets?.Dispose();
             RemovePidfile();
@@ -138,7 +198,8 @@ public sealed partial class Arbiter
         }
     }
 
-    private void Spawn(WorkerProcess? replaces)
+    /// <param name="reason">Why <paramref name="replaces"/> is replaced (a <see cref="RestartReason"/>), counted once the replacement serves.</param>
+    private void Spawn(WorkerProcess? replaces, string? reason = null)
     {
         var id = _nextId++;
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
@@ -152,13 +213,14 @@ public sealed partial class Arbiter
         start.Environment.Remove(ProcessTitle.ArgumentsVariable);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
-        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces };
+        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces, ReplacementReason = reason };
         if (replaces is not null)
         {
             replaces.ReplacedBy = worker;
         }
         process.Exited += (_, _) => _events.Writer.TryWrite(new ExitEvent(worker));
         _workers.Add(worker);
+        _metrics.WorkersAlive(_workers.Count);
         ServerLog.BootingWorker(_log, id, worker.Pid);
     }
 
@@ -205,6 +267,7 @@ public sealed partial class Arbiter
         {
             _events.Writer.TryWrite(new MessageEvent(worker, line));
         }
+        _events.Writer.TryWrite(new DisconnectedEvent(worker));
     }
 
     private async Task<int?> OnSignalAsync(PosixSignal signal)
@@ -219,6 +282,12 @@ public sealed partial class Arbiter
                 return await StopAsync(graceful: false);
             case PosixSignal.SIGHUP:
                 ServerLog.Signal(_log, "hup");
+                if (CheckCertificate() is { } problem)
+                {
+                    // New workers would fail to load it: keep the ones serving with the certificate they have.
+                    ServerLog.ReloadRefused(_log, problem);
+                    return null;
+                }
                 Reload();
                 return null;
             case PosixSignal.SIGTTIN:
@@ -247,9 +316,16 @@ public sealed partial class Arbiter
                 _errorLog.Reopen();
                 // A worker installs its USR1 handler before it reports BOOTED; one still loading
                 // would be ended by USR1's default action (and has no log open to reopen yet).
-                foreach (var worker in _workers.Where(w => !w.Exited && w.Booted))
+                foreach (var worker in _workers.Where(w => !w.Exited))
                 {
-                    Kill(worker.Pid, SigUsr1);
+                    if (!worker.Booted)
+                    {
+                        worker.ReopenLogsWhenBooted = true;
+                    }
+                    else
+                    {
+                        Kill(worker.Pid, SigUsr1);
+                    }
                 }
                 return null;
         }
@@ -270,7 +346,17 @@ public sealed partial class Arbiter
                     {
                         _sockets = _systemdSockets.Count > 0
                             ? ListeningSockets.FromSystemd(_systemdSockets)
-                            : new ListeningSockets(_config.Binds, _config.Backlog, _config.Umask);
+                            : new ListeningSockets(_config.Binds, _config.Backlog, _config.Umask, _config.Tls is not null, _config.WorkerAccount);
+                    }
+                    catch (BindException e)
+                    {
+                        _log.LogCritical("{Message}", e.Message);
+                        KillAll(SigKill);
+                        return Program.ExitBind;
+                    }
+                    try
+                    {
+                        _metrics.Listen();
                     }
                     catch (BindException e)
                     {
@@ -291,6 +377,11 @@ public sealed partial class Arbiter
                 {
                     // The worker died meanwhile; its exit event follows.
                 }
+                if (worker.ReopenLogsWhenBooted)
+                {
+                    worker.ReopenLogsWhenBooted = false;
+                    Kill(worker.Pid, SigUsr1);
+                }
                 return null;
             case "ACCEPTING":
                 worker.Accepting = true;
@@ -302,6 +393,15 @@ public sealed partial class Arbiter
                 if (worker.Replaces is { Exited: false } old)
                 {
                     Retire(old, SigTerm);
+                    if (worker.ReplacementReason is { } restart)
+                    {
+                        _metrics.WorkerRestarted(restart);
+                    }
+                }
+                if (_reloadWhenAccepting)
+                {
+                    _reloadWhenAccepting = false;
+                    Reload();
                 }
                 if (_reloading && _workers.Where(w => w.Generation == _generation && !w.Exited).All(w => w.Accepting))
                 {
@@ -316,13 +416,21 @@ public sealed partial class Arbiter
                 {
                     worker.Served = served;
                     worker.ResidentBytes = rss;
+                    _metrics.WorkerMemory(worker.Id, rss);
                     KillIfFarOverMemoryLimit(worker);
                 }
+                return null;
+            case WorkerMetricsSnapshot.Verb:
+                _metrics.WorkerReported(worker.Id, rest);
+                return null;
+            case SourceFileReporter.Verb:
+                _sourceWatcher?.Watch(rest);
                 return null;
             case "RECYCLE":
                 if (worker.ReplacedBy is null && worker.RetiringSince is null)
                 {
-                    Spawn(replaces: worker);
+                    var kind = rest.Split(' ', 2)[0];
+                    Spawn(replaces: worker, RestartReason.FromWorker(kind));
                 }
                 return null;
             default:
@@ -358,6 +466,7 @@ public sealed partial class Arbiter
         {
             _workers.Remove(worker);
         }
+        _metrics.WorkersAlive(_workers.Count);
         var code = worker.Process.ExitCode;
         if (worker.RetiringSince is not null)
         {
@@ -366,7 +475,7 @@ public sealed partial class Arbiter
         }
 
         var reason = DescribeExit(code, loading: !worker.Accepting);
-        if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad)
+        if (!worker.Accepting && code is Program.ExitAppLoad or Program.ExitPythonLoad or Program.ExitUsage)
         {
             if (!_everAccepted)
             {
@@ -379,6 +488,10 @@ public sealed partial class Arbiter
                 // A reload whose new code does not import: keep serving the code that works.
                 kept.ReplacedBy = null;
                 ServerLog.ReloadFailed(_log, reason);
+                if (_sourceWatcher is not null)
+                {
+                    ReloadLog.WaitingForFix(_log);
+                }
                 if (_reloading)
                 {
                     _reloading = false;
@@ -392,6 +505,7 @@ public sealed partial class Arbiter
             replaced.ReplacedBy = null;
         }
 
+        _metrics.WorkerRestarted(worker.KilledForSilence ? RestartReason.Timeout : RestartReason.Crash);
         var young = DateTime.UtcNow - worker.Started < QuickCrash;
         _quickCrashes = young ? _quickCrashes + 1 : 0;
         var delay = _quickCrashes <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, _quickCrashes - 2)));
@@ -424,10 +538,31 @@ public sealed partial class Arbiter
             else if (worker.Accepting && worker.RetiringSince is null && now - worker.LastHeartbeat > silentLimit)
             {
                 ServerLog.WorkerSilent(_log, worker.Id, worker.Pid, (int)silentLimit.TotalSeconds);
+                worker.KilledForSilence = true;
                 Kill(worker.Pid, SigKill);
             }
         }
         EnsureWorkerCount();
+        return null;
+    }
+
+    private int? OnDisconnected(WorkerProcess worker)
+    {
+        _metrics.WorkerGone(worker.Id);
+        return null;
+    }
+
+    private int? OnSourcesChanged(IReadOnlyList<string> files)
+    {
+        ReloadLog.Changed(_log, string.Join(", ", files));
+        // Before any worker serves, a failed import would stop the master as a boot failure:
+        // reload once the first worker accepts, when a failure keeps the running workers instead.
+        if (!_everAccepted)
+        {
+            _reloadWhenAccepting = true;
+            return null;
+        }
+        Reload();
         return null;
     }
 
@@ -447,6 +582,32 @@ public sealed partial class Arbiter
     private string Status() =>
         $"Serving {_config.AppModule} on {string.Join(", ", _sockets?.Displays ?? [])} with {_target} worker(s)";
 
+    /// <summary>
+    /// Reads the TLS files as a new worker will (at start and before a reload) and logs the
+    /// certificate; the reason they cannot be used, or null.
+    /// </summary>
+    private string? CheckCertificate()
+    {
+        if (_config.Tls is not { } settings)
+        {
+            return null;
+        }
+        try
+        {
+            using var credentials = TlsCredentials.Load(settings);
+            ServerLog.TlsCertificate(_log, credentials.Describe());
+            if (credentials.ValidityProblem(DateTime.Now) is { } problem)
+            {
+                ServerLog.CertificateNotValidNow(_log, problem);
+            }
+            return null;
+        }
+        catch (UsageException e)
+        {
+            return e.Message;
+        }
+    }
+
     private void Reload()
     {
         _reloading = true;
@@ -456,7 +617,7 @@ public sealed partial class Arbiter
         ServerLog.Reloading(_log, current.Count);
         foreach (var worker in current)
         {
-            Spawn(replaces: worker);
+            Spawn(replaces: worker, RestartReason.Reload);
         }
     }
 
@@ -530,6 +691,7 @@ public sealed partial class Arbiter
         {
             (Program.ExitAppLoad, true) => "the app could not be loaded (exit code 4)",
             (Program.ExitPythonLoad, true) => "Python could not be loaded (exit code 3)",
+            (Program.ExitUsage, true) => "its TLS certificate or account could not be set up (exit code 2)",
             // A serving worker only ever exits 0 on its own; any other code came from the app.
             (not 0, false) => $"exit code {code} (the app ended the process: os._exit() or exit() in C code)",
             _ => $"exit code {code}",
@@ -540,6 +702,8 @@ public sealed partial class Arbiter
     {
         if (_config.Pidfile is { } path)
         {
+            // It stays the master's: only the master writes it, and a pid the app could rewrite
+            // would let app code choose what root's tools signal.
             File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
         }
     }

@@ -5,7 +5,8 @@ namespace Dram.Processes;
 
 /// <summary>
 /// The line-based conversation between the master and one worker over a unix socket. Workers say
-/// BOOTED (app loaded), ACCEPTING, HEARTBEAT, RECYCLE; the master answers BOOTED with the listening
+/// BOOTED (app loaded), ACCEPTING, HEARTBEAT, RECYCLE, METRICS (--metrics-bind) and WATCH (--reload:
+/// a source file to watch); the master answers BOOTED with the listening
 /// sockets attached. The master's other orders travel as signals, as in Gunicorn.
 /// </summary>
 internal sealed class ControlChannel(Socket socket) : IDisposable

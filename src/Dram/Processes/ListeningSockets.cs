@@ -13,7 +13,9 @@ public sealed partial class ListeningSockets : IDisposable
 {
     private readonly List<Socket> _sockets = [];
 
-    public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog, int umask)
+    /// <param name="tls">TCP binds serve TLS (shown as https:// in the log).</param>
+    /// <param name="owner">The account unix socket files are handed to (--user/--group), or null.</param>
+    public ListeningSockets(IReadOnlyList<BindAddress> binds, int backlog, int umask, bool tls = false, Dram.Security.WorkerAccount? owner = null)
     {
         Binds = binds;
         var displays = new List<string>();
@@ -23,11 +25,16 @@ public sealed partial class ListeningSockets : IDisposable
             {
                 var opened = Open(bind, backlog, umask).ToList();
                 _sockets.AddRange(opened);
+                if (bind.UnixPath is { } path)
+                {
+                    HandOver(path, owner);
+                }
                 // Port 0 asks the system for a free port: show the one it chose.
-                displays.Add(bind.Port == 0 && bind.UnixPath is null && bind.FileDescriptor is null && opened.Count > 0
+                var display = bind.Port == 0 && bind.UnixPath is null && bind.FileDescriptor is null && opened.Count > 0
                     && opened[0].LocalEndPoint is IPEndPoint { Port: > 0 } actual
                         ? bind.WithPort(actual.Port).Display
-                        : bind.Display);
+                        : bind.Display;
+                displays.Add(tls && display.StartsWith("http://", StringComparison.Ordinal) ? "https://" + display["http://".Length..] : display);
             }
             Displays = displays;
         }
@@ -61,6 +68,19 @@ public sealed partial class ListeningSockets : IDisposable
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "umask")]
     private static partial uint SetUmask(uint mask);
+
+    /// <summary>Gives a unix socket file to the workers' account, so a proxy in that group can connect under a restrictive --umask.</summary>
+    private static void HandOver(string path, Dram.Security.WorkerAccount? owner)
+    {
+        try
+        {
+            owner?.GiveOwnership(path);
+        }
+        catch (IOException e)
+        {
+            throw new BindException($"Cannot listen on unix:{path}: {e.Message}.");
+        }
+    }
 
     private static IEnumerable<Socket> Open(BindAddress bind, int backlog, int umask)
     {

@@ -4,8 +4,12 @@ using System.Runtime.InteropServices;
 using Dram.Configuration;
 using Dram.Hosting;
 using Dram.Logging;
+using Dram.Metrics;
 using Dram.Python;
+using Dram.Reloading;
+using Dram.Security;
 using Dram.Wsgi;
+using Dram.Wsgi.Logs;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Processes;
@@ -21,6 +25,55 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
     public async Task<int> RunAsync()
     {
+        // The access log, like the TLS key below, is opened with the master's privileges.
+        AccessLog? accessLog;
+        try
+        {
+            accessLog = OpenAccessLog();
+        }
+        catch (IOException e)
+        {
+            ServerLog.AccessLogUnavailable(log, e.Message);
+            return Program.ExitUsage;
+        }
+        accessLog?.Start();
+        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
+        // reopen logs) must not stop a worker, which their default action would; they are handled
+        // before the app loads, as the master forwards USR1 to a worker once it says it booted.
+        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            errorLog.Reopen(accessLog);
+        });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
+        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
+        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
+
+        // The key is read with the master's privileges, then the worker gives them up before any
+        // Python runs (the interpreter, and the app's imports, only ever see --user).
+        TlsCredentials? tls = null;
+        try
+        {
+            tls = config.Tls is { } settings ? TlsCredentials.Load(settings) : null;
+        }
+        catch (UsageException e)
+        {
+            ServerLog.WorkerTlsFailed(log, identity.Id, e.Message);
+            return Program.ExitUsage;
+        }
+        if (config.WorkerAccount is { } account)
+        {
+            try
+            {
+                PrivilegeDrop.Apply(account);
+            }
+            catch (InvalidOperationException e)
+            {
+                ServerLog.PrivilegeDropFailed(log, identity.Id, account.Display, e.Message);
+                return Program.ExitUsage;
+            }
+        }
+
         nint app;
         WsgiRuntime runtime;
         try
@@ -41,8 +94,13 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 Threads = config.Threads,
                 MultiProcess = config.Workers > 1,
                 Forwarded = config.Forwarded,
+                SecureSchemeHeaders = config.SecureSchemeHeaders,
+                ProxyProtocol = config.ProxyProtocol,
+                MaxHeaderFieldSize = config.Limits.FieldSize,
+                MaxRequestBodySize = config.Limits.Body,
                 ScriptName = config.RootPath,
                 ServerSoftware = $"dram/{Program.Version}",
+                AccessLog = accessLog,
             }, errorLog.WriteRaw);
         }
         catch (PythonLoadException e)
@@ -63,22 +121,12 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         var pool = new WsgiThreadPool(runtime, app, config.Threads, TimeSpan.FromSeconds(config.Timeout),
             loggerFactory.CreateLogger("dram.wsgi"), reason => _recycle.TrySetResult(reason));
+        var (sources, importedAtStart) = config.Reload ? FindSourceFiles() : (null, []);
         PythonRuntime.ReleaseMainThread();
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
-        // reopen logs) must not stop a worker, which their default action would.
-        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
-        {
-            context.Cancel = true;
-            errorLog.Reopen();
-        });
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
-        using var ttin = PosixSignalRegistration.Create(PosixSignal.SIGTTIN, static context => context.Cancel = true);
-        using var ttou = PosixSignalRegistration.Create(PosixSignal.SIGTTOU, static context => context.Cancel = true);
-
         // Only now, with the app loaded, does the worker ask for the sockets: a broken app never
         // makes the master bind.
         using var control = Connect(identity.ControlSocket);
@@ -90,15 +138,22 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
 
         pool.Start();
-        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, loggerFactory) : null;
-        var application = new WsgiHttpApplication(pool, staticFiles);
-        await using var host = new KestrelHost(config, descriptors, loggerFactory);
+        using var metrics = WorkerMetrics.Create(config, errorLog, log);
+        metrics?.Start(pool);
+        var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, config.Limits.FieldSize, loggerFactory) : null;
+        var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog, config.Limits.Body);
+        await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
+        if (tls is not null && !host.ServesTls && identity.Id == 1)
+        {
+            ServerLog.NoTlsSocket(log);
+        }
         await host.StartAsync(application);
         control.Send("ACCEPTING");
 
-        using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log);
+        using var heartbeat = new WorkerHeartbeat(control, application, config, identity, log, metrics);
+        using var sourceReporter = sources is null ? null : new SourceFileReporter(control, sources, importedAtStart, log);
         _ = WatchMasterAsync(control);
-        _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(t.Result), TaskScheduler.Default);
+        _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(RestartReason.Timeout, t.Result), TaskScheduler.Default);
 
         var (signal, graceful) = await _stop.Task;
         ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
@@ -116,9 +171,48 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         await host.StopAsync(grace);
         pool.Stop(graceful ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+        accessLog?.Dispose();
         RunAtExit();
+        // The last counts, so the master's totals include every request this worker answered.
+        if (metrics?.ReportLine() is { } finalReport)
+        {
+            try
+            {
+                control.Send(finalReport);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+    }
+
+    /// <summary>For --reload: the app's source files imported so far; the GIL must be held.</summary>
+    private (AppSourceFiles? Sources, IReadOnlyList<string> Files) FindSourceFiles()
+    {
+        try
+        {
+            var sources = new AppSourceFiles([config.Chdir, .. config.PythonPath]);
+            return (sources, sources.TakeNew());
+        }
+        catch (PythonException e)
+        {
+            ReloadLog.ScanFailed(log, $"{e.TypeName}: {e.Message}");
+            return (null, []);
+        }
+    }
+
+    /// <summary>The access log the settings ask for, or null; throws <see cref="IOException"/> when its file cannot be opened.</summary>
+    private AccessLog? OpenAccessLog()
+    {
+        if (config.AccessLog is not { } path)
+        {
+            return null;
+        }
+        AccessLogLayout layout = config.AccessLogJson ? new AccessLogJson() : AccessLogFormat.Compile(config.AccessLogFormat);
+        var file = LogFile.Open(path, LogFile.StandardOutput);
+        return new AccessLog(file, layout, config.Forwarded, config.RootPath, identity.Id, loggerFactory.CreateLogger("dram.wsgi"));
     }
 
     private static ControlChannel Connect(string path)

@@ -18,6 +18,12 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
 
     public ControlChannel? Control { get; set; }
 
+    /// <summary>
+    /// USR1 came while the worker was starting, when the signal could have ended it (its handler
+    /// may not be in place yet); it gets the signal once it says it booted.
+    /// </summary>
+    public bool ReopenLogsWhenBooted { get; set; }
+
     /// <summary>Loaded the app and reported it: its signal handlers are installed.</summary>
     public bool Booted { get; set; }
 
@@ -32,6 +38,12 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
 
     /// <summary>The worker this one will replace once it accepts (recycling, reload).</summary>
     public WorkerProcess? Replaces { get; set; }
+
+    /// <summary>Why this worker was started to replace <see cref="Replaces"/> (a RestartReason), or null.</summary>
+    public string? ReplacementReason { get; init; }
+
+    /// <summary>The master killed it for sending no heartbeat.</summary>
+    public bool KilledForSilence { get; set; }
 
     /// <summary>A replacement for this worker has been started.</summary>
     public WorkerProcess? ReplacedBy { get; set; }

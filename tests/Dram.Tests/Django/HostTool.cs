@@ -42,6 +42,14 @@ public sealed class HostTool
 
     public static HostTool Chromium { get; } = new("Chromium", "chromium", () => Existing("/usr/bin/chromium"));
 
+    public static HostTool HAProxy { get; } = new("HAProxy", "haproxy", () => Existing("/usr/sbin/haproxy"));
+
+    /// <summary>nginx's stream module (TCP proxying with proxy_protocol), loaded with load_module.</summary>
+    public static HostTool NginxStream { get; } = new("nginx's stream module", "libnginx-mod-stream", () => Existing("/usr/lib/nginx/modules/ngx_stream_module.so"));
+
+    /// <summary>Debian's Gunicorn, to compare Dram's answers with the server it replaces.</summary>
+    public static HostTool Gunicorn { get; } = new("Gunicorn", "gunicorn", () => Existing("/usr/bin/gunicorn"));
+
     /// <summary>The reason to skip when any of <paramref name="tools"/> is missing, else null.</summary>
     public static string? MissingAny(params HostTool[] tools)
     {

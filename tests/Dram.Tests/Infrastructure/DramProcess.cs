@@ -52,10 +52,11 @@ public sealed partial class DramProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts dram with <c>--bind 127.0.0.1:PORT --chdir tests/apps</c> (unless <paramref name="args"/>
-    /// has its own --bind/--chdir) and waits until it listens.
+    /// has its own --bind/--chdir) and waits until it listens: until its output says so or, when its
+    /// log goes to a file instead (<paramref name="logsToFile"/>), until the port accepts connections.
     /// </summary>
     public static async Task<DramProcess> StartAsync(string app, IEnumerable<string>? args = null,
-        IDictionary<string, string>? environment = null, string? chdir = null)
+        IDictionary<string, string>? environment = null, string? chdir = null, bool logsToFile = false)
     {
         var extra = args?.ToList() ?? [];
         var port = FreePort.Next();
@@ -71,14 +72,35 @@ public sealed partial class DramProcess : IAsyncDisposable
         all.AddRange(extra);
         all.Add(app);
         var dram = Launch(all, environment);
-        var started = await Task.WhenAny(dram._listening.Task, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-        if (started != dram._listening.Task)
+        Task listening = logsToFile ? WaitUntilConnectableAsync(port, TimeSpan.FromSeconds(60)) : dram._listening.Task;
+        var started = await Task.WhenAny(listening, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (started != listening || listening is Task<bool> { Result: false })
         {
             var output = dram.Output;
             await dram.DisposeAsync();
             throw new InvalidOperationException($"dram did not start listening (args: {string.Join(' ', all)}):\n{output}");
         }
         return dram;
+    }
+
+    /// <summary>True once the port accepts a connection (the master has bound it), false on timeout.</summary>
+    private static async Task<bool> WaitUntilConnectableAsync(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        return false;
     }
 
     /// <summary>Runs dram with exactly these arguments until it exits; returns the exit code and all output.</summary>

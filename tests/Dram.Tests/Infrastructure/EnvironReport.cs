@@ -22,6 +22,9 @@ public sealed class EnvironReport
         return new EnvironReport(JsonDocument.Parse(response.Body).RootElement.Clone(), response.BodyText);
     }
 
+    /// <summary>Parses a report fetched by another client (curl, nghttp, HttpClient).</summary>
+    public static EnvironReport FromJson(string json) => new(JsonDocument.Parse(json).RootElement.Clone(), json);
+
     /// <summary>Sends one raw request on a new connection and parses the report.</summary>
     public static async Task<EnvironReport> FetchAsync(int port, string request) =>
         From(await RawHttpConnection.ExchangeAsync(port, request));

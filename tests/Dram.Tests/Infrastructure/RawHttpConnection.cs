@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Dram.Tests.Infrastructure;
@@ -9,24 +11,84 @@ namespace Dram.Tests.Infrastructure;
 /// </summary>
 public sealed class RawHttpConnection : IDisposable
 {
-    private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
+    private readonly Socket _socket;
+    private readonly Stream _stream;
     private readonly List<byte> _buffer = [];
 
-    private RawHttpConnection(TcpClient client)
+    private RawHttpConnection(Socket socket, Stream? stream = null)
     {
-        _client = client;
-        _stream = client.GetStream();
+        _socket = socket;
+        _stream = stream ?? new NetworkStream(socket, ownsSocket: true);
     }
 
-    public static async Task<RawHttpConnection> OpenAsync(int port)
+    /// <summary>The TLS session of a connection opened with <see cref="OpenTlsAsync"/>, else null.</summary>
+    public SslStream? Tls => _stream as SslStream;
+
+    /// <summary>
+    /// A TLS connection speaking HTTP/1.1 (ALPN http/1.1). The server's certificate is accepted
+    /// whatever it is and can be read from <see cref="Tls"/>.
+    /// </summary>
+    public static async Task<RawHttpConnection> OpenTlsAsync(int port, X509Certificate2? clientCertificate = null)
     {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync("127.0.0.1", port);
-        return new RawHttpConnection(client);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+        });
+        return new RawHttpConnection(socket, tls);
     }
 
-    public Socket Socket => _client.Client;
+    public static Task<RawHttpConnection> OpenAsync(int port) => OpenAsync(port, from: null);
+
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> from <paramref name="from"/> (another loopback
+    /// address such as 127.0.0.2, so the server sees a peer other than itself).
+    /// </summary>
+    public static async Task<RawHttpConnection> OpenAsync(int port, System.Net.IPAddress? from, System.Net.IPAddress? to = null)
+    {
+        var server = to ?? System.Net.IPAddress.Loopback;
+        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (from is not null)
+            {
+                socket.Bind(new System.Net.IPEndPoint(from, 0));
+            }
+            await socket.ConnectAsync(new System.Net.IPEndPoint(server, port));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new RawHttpConnection(socket);
+    }
+
+    /// <summary>Connects to a unix domain socket.</summary>
+    public static async Task<RawHttpConnection> OpenUnixAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new RawHttpConnection(socket);
+    }
+
+    public Socket Socket => _socket;
+
+    /// <summary>This side's TCP port, which the server sees as REMOTE_PORT.</summary>
+    public int LocalPort => ((System.Net.IPEndPoint)_socket.LocalEndPoint!).Port;
 
     public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));
 
@@ -257,6 +319,5 @@ public sealed class RawHttpConnection : IDisposable
     public void Dispose()
     {
         _stream.Dispose();
-        _client.Dispose();
     }
 }
