@@ -66,7 +66,7 @@ public sealed class SourceReloadTests(ITestOutputHelper output) : IDisposable
 
             File.WriteAllText(Helper, "VERSION = \"2\"\n\ndef broken(:\n    pass\n");
 
-            Assert.True(await dram.WaitForOutputAsync("Reload failed: the new worker could not load the app", Reloaded), dram.Output);
+            Assert.True(await dram.WaitForOutputAsync("Reload failed: the new worker could not start (the app could not be loaded", Reloaded), dram.Output);
             Assert.Contains("SyntaxError", dram.Output);
             Assert.Contains($"File \"{Helper}\", line 3", dram.Output);
             Assert.Contains("Waiting for the next change to the app's files to reload again", dram.Output);

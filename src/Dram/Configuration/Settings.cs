@@ -94,7 +94,10 @@ public static class Settings
 
     public static readonly Setting ForwardedAllowIps = new("forwarded_allow_ips", ["--forwarded-allow-ips"], SettingKind.Text, "IPS", "127.0.0.1,::1",
         "Proxies (IPs, CIDRs, or *) whose X-Forwarded-For/-Proto set REMOTE_ADDR and wsgi.url_scheme; unix-socket peers are trusted too. Default: $FORWARDED_ALLOW_IPS or 127.0.0.1,::1.",
-        v => Check(() => Dram.Wsgi.ForwardedTrust.Parse(v, true)));
+        v => Check(() => Dram.Wsgi.ForwardedTrust.Parse(v, true)))
+    {
+        EnvironmentVariable = "FORWARDED_ALLOW_IPS",
+    };
 
     public static readonly Setting SecureSchemeHeaders = new("secure_scheme_headers", ["--secure-scheme-headers"], SettingKind.Text, "NAME=VALUE,...",
         Dram.Wsgi.SecureSchemeHeaders.Default,
@@ -204,10 +207,7 @@ public static class Settings
             {
                 return e.Message;
             }
-        })
-    {
-        EnvironmentVariable = "FORWARDED_ALLOW_IPS",
-    };
+        });
 
     public static readonly Setting AccessLogJson = new("access_log_json", ["--access-log-json"], SettingKind.Flag, "", null,
         "Write access log lines as JSON objects (time, remote, method, path, query, protocol, status, bytes, duration_ms, referer, user_agent, pid, worker).");

@@ -42,7 +42,6 @@ public sealed class ConfigErrorTests
     [InlineData("def pre_request(worker):\n    pass\n", "the pre_request hook is called with (worker, req); define it as def pre_request(worker, req): ...")]
     [InlineData("def post_request(worker):\n    pass\n", "the post_request hook is called with (worker, req, environ, resp), or the first 3 or 2 of them")]
     [InlineData("daemon = True\n", "daemon = True: Dram does not daemonize; run it under systemd or another supervisor")]
-    [InlineData("user = 'www-data'\n", "user = 'www-data': --user is not supported yet")]
     public async Task ABadValueNamesTheFileTheSettingTheValueAndWhatIsAccepted(string content, string expected)
     {
         using var temp = new TemporaryDirectory();
