@@ -58,6 +58,3 @@ public static class HostileProbe
         return int.Parse(response.BodyText, CultureInfo.InvariantCulture);
     }
 }
-
-/// <summary>One look at a worker: Python objects and threads, and the process's descriptors, threads and RSS.</summary>
-public sealed record WorkerState(int PythonObjects, int PythonThreads, int Descriptors, int OsThreads, long ResidentBytes);

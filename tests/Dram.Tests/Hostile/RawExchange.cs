@@ -3,12 +3,6 @@ using System.Net.Sockets;
 
 namespace Dram.Tests.Hostile;
 
-/// <summary>What came back on one connection: every byte, whether the server closed it, and whether with a reset.</summary>
-public sealed record ExchangeResult(byte[] Received, bool ClosedByServer, bool Reset)
-{
-    public ResponseSequence Parse() => ResponseSequence.Parse(Received, ClosedByServer);
-}
-
 /// <summary>
 /// Sends raw bytes on a new connection, in the given pieces, and collects everything the server
 /// sends until it closes the connection or a quiet period passes.
