@@ -6,19 +6,6 @@ namespace Dram.Configuration;
 /// </summary>
 public static class MetricsAddress
 {
-    public static string? Validate(string text)
-    {
-        try
-        {
-            Parse(text);
-            return null;
-        }
-        catch (UsageException e)
-        {
-            return e.Message;
-        }
-    }
-
     public static BindAddress Parse(string text)
     {
         if (text.StartsWith("unix:", StringComparison.Ordinal) || text.StartsWith("fd://", StringComparison.Ordinal))

@@ -171,11 +171,11 @@ public static class Settings
         "Give workers every supplementary group of --user; without it they have none.");
     public static readonly Setting MetricsBind = new("metrics_bind", ["--metrics-bind"], SettingKind.Text, "ADDRESS", null,
         "Serve Prometheus metrics of all workers at http://ADDRESS/metrics from the master, e.g. 127.0.0.1:9100 (HOST:PORT). Default: off.",
-        MetricsAddress.Validate);
+        v => Check(() => MetricsAddress.Parse(v)));
 
     public static readonly Setting StatsdHost = new("statsd_host", ["--statsd-host"], SettingKind.Text, "HOST:PORT", null,
         "Send Gunicorn's StatsD metrics (gunicorn.requests, gunicorn.request.duration, ...) over UDP to HOST:PORT, e.g. 127.0.0.1:8125. Default: off.",
-        StatsdAddress.Validate);
+        v => Check(() => StatsdAddress.Parse(v)));
 
     public static readonly Setting StatsdPrefix = new("statsd_prefix", ["--statsd-prefix"], SettingKind.Text, "PREFIX", "",
         "Prefix for StatsD metric names (a trailing '.' is added), e.g. mysite gives mysite.gunicorn.requests.");
@@ -256,7 +256,7 @@ public static class Settings
         MetricsBind, StatsdHost, StatsdPrefix, Reload, ReloadEngine, ReloadExtraFiles, PrintConfig, CheckConfig, Version, Help,
     ];
 
-    /// <summary>A validator from a parser that throws <see cref="FormatException"/> naming what is wrong.</summary>
+    /// <summary>A validator from a parser that throws <see cref="FormatException"/> or <see cref="UsageException"/> naming what is wrong.</summary>
     private static string? Check(Action parse)
     {
         try
@@ -264,7 +264,7 @@ public static class Settings
             parse();
             return null;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or UsageException)
         {
             return e.Message;
         }

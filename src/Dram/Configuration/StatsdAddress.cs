@@ -10,19 +10,6 @@ namespace Dram.Configuration;
 /// </summary>
 public static class StatsdAddress
 {
-    public static string? Validate(string text)
-    {
-        try
-        {
-            Parse(text);
-            return null;
-        }
-        catch (UsageException e)
-        {
-            return e.Message;
-        }
-    }
-
     public static IPEndPoint Parse(string text)
     {
         string host;
