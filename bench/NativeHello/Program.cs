@@ -12,7 +12,8 @@ using Microsoft.Extensions.Logging;
 // answering the hello response from C#. It is the ceiling Dram's hello can approach on a machine.
 Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS",
     Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "1");
-var config = ServerConfig.From(CommandLine.Parse([.. args, "unused:application"]));
+string[] arguments = [.. args, "unused:application"];
+var config = ServerConfig.From(SettingsResolver.Resolve(CommandLine.Parse(arguments), arguments, Environment.GetEnvironmentVariable).Settings);
 using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
 // Bound as Dram's master binds, then served as a Dram worker serves the passed descriptors.
 using var sockets = new ListeningSockets(config.Binds, config.Backlog, config.Umask);
