@@ -57,6 +57,12 @@ internal static partial class ProcessTitle
         {
             return;
         }
+        // The runtime reads this as it starts, so the re-executed process is the first that can have
+        // it: without the 100 ms delay that tiered compilation restarts whenever a method is first
+        // compiled, a server's request path reaches optimized code within a second of load instead
+        // of after ten or more (measured on hello: 28-33 us of CPU per request against 49-98 in the
+        // first 8 s). An explicit setting in the environment is kept.
+        SetEnv("DOTNET_TC_CallCountingDelayMs", "0", 0);
         var titleBytes = Marshal.StringToCoTaskMemUTF8(title);
         ExecV("/proc/self/exe", [titleBytes, 0]);
         // Only reached when exec failed: run on with the original command line.
