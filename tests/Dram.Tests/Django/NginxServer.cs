@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Dram.Tests.Infrastructure;
 
 namespace Dram.Tests.Django;
@@ -15,12 +12,11 @@ namespace Dram.Tests.Django;
 /// </summary>
 public sealed class NginxServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ForegroundServer _server;
 
-    private NginxServer(Process process, string prefix, int httpPort, int httpsPort, X509Certificate2 certificate)
+    private NginxServer(ForegroundServer server, string prefix, int httpPort, int httpsPort, X509Certificate2 certificate)
     {
-        _process = process;
+        _server = server;
         Prefix = prefix;
         HttpPort = httpPort;
         HttpsPort = httpsPort;
@@ -41,11 +37,7 @@ public sealed class NginxServer : IAsyncDisposable
     {
         get
         {
-            var errorLog = Path.Combine(Prefix, "error.log");
-            lock (_output)
-            {
-                return _output + (File.Exists(errorLog) ? File.ReadAllText(errorLog) : "");
-            }
+            return _server.Output + ErrorLog(Prefix);
         }
     }
 
@@ -67,31 +59,27 @@ public sealed class NginxServer : IAsyncDisposable
             throw new InvalidOperationException($"nginx -t rejected the configuration derived from {NginxSiteConfig.ExamplePath}:\n{check}\n{await File.ReadAllTextAsync(config)}");
         }
 
-        var start = new ProcessStartInfo(nginx)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         // -e: the error log before the configuration is read (the default, /var/log/nginx, may not be writable).
-        foreach (var arg in new[] { "-p", prefix, "-e", Path.Combine(prefix, "error.log"), "-c", config })
+        ForegroundServer server;
+        try
         {
-            start.ArgumentList.Add(arg);
+            server = await ForegroundServer.StartAsync(nginx, ["-p", prefix, "-e", Path.Combine(prefix, "error.log"), "-c", config], httpsPort,
+                startTimeout: TimeSpan.FromSeconds(15));
         }
-        var process = new Process { StartInfo = start };
-        var server = new NginxServer(process, prefix, httpPort, httpsPort, certificate);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!await server.AcceptsAsync(httpsPort, TimeSpan.FromSeconds(15)))
+        catch (InvalidOperationException e)
         {
-            var log = server.Log;
-            await server.DisposeAsync();
-            throw new InvalidOperationException("nginx did not start listening:\n" + log);
+            var log = ErrorLog(prefix);
+            certificate.Dispose();
+            Directory.Delete(prefix, recursive: true);
+            throw new InvalidOperationException($"nginx did not start listening:\n{e.Message}\n{log}");
         }
-        return server;
+        return new NginxServer(server, prefix, httpPort, httpsPort, certificate);
+    }
+
+    private static string ErrorLog(string prefix)
+    {
+        var errorLog = Path.Combine(prefix, "error.log");
+        return File.Exists(errorLog) ? File.ReadAllText(errorLog) : "";
     }
 
     /// <summary>
@@ -134,53 +122,9 @@ public sealed class NginxServer : IAsyncDisposable
         return certificate;
     }
 
-    private async Task<bool> AcceptsAsync(int port, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        return false;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            UnixSignal.Send(_process.Id, UnixSignal.Term);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await _process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        _process.Dispose();
+        await _server.DisposeAsync();
         Certificate.Dispose();
         try
         {

@@ -31,8 +31,12 @@ public sealed class ForegroundServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="program"/> and waits until 127.0.0.1:<paramref name="port"/> accepts connections.</summary>
-    public static async Task<ForegroundServer> StartAsync(string program, IEnumerable<string> args, int port, string? workingDirectory = null)
+    /// <summary>
+    /// Starts <paramref name="program"/> and waits until 127.0.0.1:<paramref name="port"/> accepts
+    /// connections (30 s unless <paramref name="startTimeout"/> says otherwise).
+    /// </summary>
+    public static async Task<ForegroundServer> StartAsync(string program, IEnumerable<string> args, int port, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? startTimeout = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -46,6 +50,10 @@ public sealed class ForegroundServer : IAsyncDisposable
         {
             start.ArgumentList.Add(arg);
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = new Process { StartInfo = start };
         var server = new ForegroundServer(process);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
@@ -53,7 +61,7 @@ public sealed class ForegroundServer : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!await server.AcceptsAsync(port, TimeSpan.FromSeconds(30)))
+        if (!await server.AcceptsAsync(port, startTimeout ?? TimeSpan.FromSeconds(30)))
         {
             var output = server.Output;
             await server.DisposeAsync();
