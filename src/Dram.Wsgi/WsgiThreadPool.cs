@@ -134,6 +134,7 @@ public sealed class WsgiThreadPool
 
     private void Run(int index)
     {
+        CpuScheduling.Interactive();
         var python = PythonThread.AttachCurrent();
         python.Enter();
         var request = new WsgiRequest(_runtime, _app, _log, _hooks);

@@ -133,6 +133,9 @@ public static class Program
             return UsageError(e);
         }
         ProcessTitle.Apply($"dram: worker {identity.Id} [{config.AppModule}]", args);
+        // Before Kestrel and the thread pool start threads, so that they inherit it; the Python
+        // threads take the ordinary policy back as they start (CpuScheduling says why).
+        var batchError = CpuScheduling.BatchFromHere();
 
         ErrorLog errorLog;
         try
@@ -146,6 +149,10 @@ public static class Program
         using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
         var log = loggerFactory.CreateLogger("dram");
         DescriptorLimit.RaiseToHard();
+        if (batchError != 0)
+        {
+            ServerLog.NoBatchScheduling(log, batchError);
+        }
         return await new Worker(config, errorLog, loggerFactory, log, args, identity).RunAsync();
     }
 

@@ -10,7 +10,9 @@
                          and /closed?tag=T then counts the OSError the app caught.
 /sleep?s=S               sleeps S seconds (time.sleep releases the GIL), then names its thread;
                          /sleeping says how many requests are inside that sleep right now.
+/thread-policy           the Linux scheduling policy of a thread the app starts (0: SCHED_OTHER).
 """
+import os
 import threading
 import time
 import urllib.parse
@@ -110,4 +112,10 @@ def application(environ, start_response):
         return _text(start_response, str(_sleeping[0]))
     if route == "/hello":
         return _text(start_response, "hello")
+    if route == "/thread-policy":
+        policy = []
+        started = threading.Thread(target=lambda: policy.append(os.sched_getscheduler(0)))
+        started.start()
+        started.join()
+        return _text(start_response, str(policy[0]))
     raise LookupError(route)

@@ -120,4 +120,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 26, Level = LogLevel.Critical, Message = "Cannot read the server hooks of the config file in this worker: {Error}")]
     public static partial void WorkerHooksFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Debug, Message = "The kernel refused SCHED_BATCH for the worker's I/O threads (errno {Errno}); they keep the ordinary policy and may preempt the Python threads")]
+    public static partial void NoBatchScheduling(ILogger logger, int errno);
 }
