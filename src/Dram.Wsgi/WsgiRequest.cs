@@ -26,6 +26,12 @@ internal sealed unsafe class WsgiRequest
     private const int MaxWriteSlice = 64 * 1024;
 
     /// <summary>
+    /// Streamed chunks waiting for a <see cref="DeferredFlush"/> past this are flushed by the Python
+    /// thread itself, so an app producing faster than the pool thread sends buffers no more.
+    /// </summary>
+    private const int DeferredFlushLimit = 64 * 1024;
+
+    /// <summary>
     /// The access log's status for a request whose client left before the response started, so no
     /// status was sent (nginx's "client closed request").
     /// </summary>
@@ -85,6 +91,20 @@ internal sealed unsafe class WsgiRequest
     private long _written;
     private bool _flushed;
 
+    private readonly DeferredFlush _deferredFlush;
+
+    /// <summary>Under <see cref="_gate"/>: a <see cref="DeferredFlush"/> is queued and has not run yet.</summary>
+    private bool _flushQueued;
+
+    /// <summary>Under <see cref="_gate"/>: a deferred flush the transport has not finished (a slow client).</summary>
+    private Task<FlushResult>? _flushInFlight;
+
+    /// <summary>Under <see cref="_gate"/>: a deferred flush found the client gone.</summary>
+    private bool _deferredFlushFailed;
+
+    /// <summary>Under <see cref="_gate"/>: bytes written since the last flush began.</summary>
+    private long _unflushed;
+
     public WsgiRequest(WsgiRuntime runtime, nint app, ILogger log, HookRunner? hooks = null)
     {
         _runtime = runtime;
@@ -93,6 +113,7 @@ internal sealed unsafe class WsgiRequest
         _hooks = RequestHooks.For(hooks);
         _handle = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         _environ = new EnvironBuilder(runtime);
+        _deferredFlush = new DeferredFlush(this);
         Input = new RequestBodyReader(() => Released, runtime.Options.MaxRequestBodySize, runtime.Options.ClientStallLimit);
         _accessLog = runtime.Options.AccessLog;
         if (_accessLog is { EnvironKeys.Count: > 0 } accessLog)
@@ -266,12 +287,21 @@ internal sealed unsafe class WsgiRequest
         _request = features.GetRequiredFeature<IHttpRequestFeature>();
         _method = _request.Method;
         _path = _request.Path;
-        _released = false;
         _response = features.GetRequiredFeature<IHttpResponseFeature>();
         _body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
         Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength,
             features.Get<IHttpRequestTrailersFeature>(), _runtime.Options.MaxHeaderFieldSize);
-        Generation++;
+        lock (_gate)
+        {
+            // A deferred flush still queued for the previous request sees the new generation and
+            // leaves this one alone.
+            Generation++;
+            _released = false;
+            _flushQueued = false;
+            _flushInFlight = null;
+            _deferredFlushFailed = false;
+            _unflushed = 0;
+        }
         _active = true;
         _started = false;
         _headersSent = false;
@@ -562,12 +592,96 @@ internal sealed unsafe class WsgiRequest
             }
             _written += slice.Length;
             data = data[slice.Length..];
-            if ((flush || data.Length > 0) && !Flush())
+            if (data.Length > 0 ? !Flush() : flush && !FlushSoon(slice.Length))
             {
                 return false;
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Makes sure what was written goes out without waiting for it: a <see cref="DeferredFlush"/>
+    /// sends it from the thread pool, unless too much is waiting or an earlier flush is still
+    /// held up by the client, when this thread flushes (and waits) itself.
+    /// </summary>
+    private bool FlushSoon(int written)
+    {
+        bool gone;
+        bool flushNow;
+        lock (_gate)
+        {
+            if (_released)
+            {
+                return false;
+            }
+            if (_flushInFlight is { IsCompleted: true } finished)
+            {
+                _flushInFlight = null;
+                _deferredFlushFailed |= !finished.IsCompletedSuccessfully || finished.Result.IsCanceled || finished.Result.IsCompleted;
+            }
+            gone = _deferredFlushFailed || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested;
+            _unflushed += written;
+            flushNow = _unflushed >= DeferredFlushLimit || _flushInFlight is not null;
+            if (!gone && !flushNow && !_flushQueued)
+            {
+                _flushQueued = true;
+                _deferredFlush.Queue(Generation);
+            }
+        }
+        _flushed = true;
+        if (gone)
+        {
+            return ClientWentAway();
+        }
+        return !flushNow || Flush();
+    }
+
+    /// <summary>A <see cref="DeferredFlush"/> running on the thread pool, for request <paramref name="generation"/>.</summary>
+    internal void RunDeferredFlush(long generation)
+    {
+        lock (_gate)
+        {
+            if (generation != Generation)
+            {
+                return;
+            }
+            _flushQueued = false;
+            if (_released || !_active || _deferredFlushFailed)
+            {
+                return;
+            }
+            if (_flushInFlight is { IsCompleted: false } earlier)
+            {
+                // What was written since waits for the earlier flush; queue again once it is done.
+                _flushQueued = true;
+                earlier.ContinueWith(static (_, state) => ((DeferredFlush)state!).Requeue(), _deferredFlush,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+            _unflushed = 0;
+            try
+            {
+                var pending = _body.Writer.FlushAsync();
+                if (!pending.IsCompleted)
+                {
+                    _flushInFlight = pending.AsTask();
+                    return;
+                }
+                var result = pending.Result;
+                _deferredFlushFailed = result.IsCanceled || result.IsCompleted;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                _deferredFlushFailed = true;
+            }
+            catch (Exception e)
+            {
+                // On a pool thread an exception would end the worker; this request ends instead.
+                _deferredFlushFailed = true;
+                WsgiLog.InternalError(_log, e);
+            }
+        }
     }
 
     /// <summary>Pushes buffered output to the socket, waiting (without the GIL) while the client is slow.</summary>
@@ -583,15 +697,59 @@ internal sealed unsafe class WsgiRequest
         try
         {
             ValueTask<FlushResult> pending;
-            lock (_gate)
+            Task<FlushResult>? waiting = null;
+            while (true)
             {
-                if (_released)
+                Task<FlushResult>? earlier;
+                lock (_gate)
                 {
-                    return false;
+                    if (_released)
+                    {
+                        return false;
+                    }
+                    if (_deferredFlushFailed)
+                    {
+                        return ClientWentAway();
+                    }
+                    earlier = _flushInFlight;
+                    if (earlier is null || earlier.IsCompleted)
+                    {
+                        _flushInFlight = null;
+                        if (earlier is not null && (!earlier.IsCompletedSuccessfully || earlier.Result.IsCanceled || earlier.Result.IsCompleted))
+                        {
+                            _deferredFlushFailed = true;
+                            return ClientWentAway();
+                        }
+                        _unflushed = 0;
+                        pending = _body.Writer.FlushAsync();
+                        if (!pending.IsCompletedSuccessfully)
+                        {
+                            // Recorded so that a deferred flush queued earlier waits for this one.
+                            waiting = pending.AsTask();
+                            _flushInFlight = waiting;
+                        }
+                        break;
+                    }
                 }
-                pending = _body.Writer.FlushAsync();
+                // A deferred flush is held up by the client: a second flush must not overlap it.
+                FlushResult earlierResult;
+                if (releaseGil)
+                {
+                    using (GilReleased.Scope())
+                    {
+                        earlierResult = AwaitClient(earlier);
+                    }
+                }
+                else
+                {
+                    earlierResult = AwaitClient(earlier);
+                }
+                if (earlierResult.IsCanceled || earlierResult.IsCompleted)
+                {
+                    return ClientWentAway();
+                }
             }
-            if (pending.IsCompletedSuccessfully)
+            if (waiting is null)
             {
                 result = pending.Result;
             }
@@ -599,12 +757,12 @@ internal sealed unsafe class WsgiRequest
             {
                 using (GilReleased.Scope())
                 {
-                    result = AwaitClient(pending);
+                    result = AwaitClient(waiting);
                 }
             }
             else
             {
-                result = AwaitClient(pending);
+                result = AwaitClient(waiting);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
@@ -658,9 +816,8 @@ internal sealed unsafe class WsgiRequest
     /// byte for the stall limit gets its connection closed: Kestrel's minimum response rate is an
     /// average that a fast start can stretch to hours, and this thread is needed for other requests.
     /// </summary>
-    private FlushResult AwaitClient(ValueTask<FlushResult> pending)
+    private FlushResult AwaitClient(Task<FlushResult> task)
     {
-        var task = pending.AsTask();
         var limit = _runtime.Options.ClientStallLimit;
         if (!ClientWait.Completes(task, limit))
         {

@@ -33,8 +33,10 @@ public sealed class ResponseBodyTests(ResponsesApp server) : IClassFixture<Respo
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", wire);
         Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", wire);
         Assert.DoesNotContain("Content-Length", wire);
-        // Each yielded chunk is flushed on its own, so each is its own HTTP chunk.
-        Assert.EndsWith("\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n", wire);
+        // Chunks the app yields back to back may share one HTTP chunk (they are sent together while
+        // the app produces the next); the decoded body is what it yielded.
+        var body = wire[(wire.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+        Assert.True(body == "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n" || body == "b\r\nhello world\r\n0\r\n\r\n", $"chunked body: {body}");
     }
 
     [Fact]
