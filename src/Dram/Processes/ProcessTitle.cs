@@ -58,11 +58,13 @@ internal static partial class ProcessTitle
             return;
         }
         // The runtime reads this as it starts, so the re-executed process is the first that can have
-        // it: without the 100 ms delay that tiered compilation restarts whenever a method is first
-        // compiled, a server's request path reaches optimized code within a second of load instead
-        // of after ten or more (measured on hello: 28-33 us of CPU per request against 49-98 in the
-        // first 8 s). An explicit setting in the environment is kept.
-        SetEnv("DOTNET_TC_CallCountingDelayMs", "0", 0);
+        // it. Tiered compilation waits until no method has been compiled for this long before it
+        // counts calls towards optimized code; the default 100 ms kept a server's request path in
+        // unoptimized code for ten seconds and more of load (hello: 49-98 us of CPU per request
+        // against 28-33 in the first 8 s), while 0 moved that compiling into start-up and cost
+        // 0.2-0.3 s to the first answer on one core. 10 ms has neither cost (bench/NOTES.md). An
+        // explicit setting in the environment is kept.
+        SetEnv("DOTNET_TC_CallCountingDelayMs", "10", 0);
         // The collector sizes its youngest generation from the CPU's cache (tens of MB on a server
         // CPU), and a worker's request path allocates little that lives: a 4 MiB budget took a
         // Django worker from 114 to 102 MB RSS with no loss on hello (bench/NOTES.md). Hex, as the
