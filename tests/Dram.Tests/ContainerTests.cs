@@ -53,7 +53,7 @@ public sealed class ContainerTests
             var workers = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30));
             Assert.True(workers.Count == 2, Log());
             DramProcess.SignalProcess(workers[0], DramProcess.SigKill);
-            var replaced = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30));
+            var replaced = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30), gone: workers[0]);
             Assert.DoesNotContain(workers[0], replaced);
             Assert.Equal(200, (await WorkerProbe.AskAsync(port)).Status);
 

@@ -46,12 +46,13 @@ public static class ProcessTable
         }
     }
 
-    /// <summary>Polls until the master has exactly <paramref name="count"/> children; returns the last list seen.</summary>
-    public static async Task<IReadOnlyList<int>> WaitForChildCountAsync(int parentPid, int count, TimeSpan timeout)
+    /// <summary>Polls until the master has exactly <paramref name="count"/> children, none of them <paramref name="gone"/>; returns the last list seen.</summary>
+    public static async Task<IReadOnlyList<int>> WaitForChildCountAsync(int parentPid, int count, TimeSpan timeout, int? gone = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         var children = ChildrenOf(parentPid);
-        while (children.Count != count && DateTime.UtcNow < deadline)
+        // A killed child stays listed until its parent reaps it: with gone, wait until it is not.
+        while ((children.Count != count || (gone is { } pid && children.Contains(pid))) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
             children = ChildrenOf(parentPid);
