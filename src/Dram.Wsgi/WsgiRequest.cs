@@ -618,7 +618,7 @@ internal sealed unsafe class WsgiRequest
             if (_flushInFlight is { IsCompleted: true } finished)
             {
                 _flushInFlight = null;
-                _deferredFlushFailed |= !finished.IsCompletedSuccessfully || finished.Result.IsCanceled || finished.Result.IsCompleted;
+                _deferredFlushFailed |= ClientGone(finished);
             }
             gone = _deferredFlushFailed || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested;
             _unflushed += written;
@@ -668,8 +668,7 @@ internal sealed unsafe class WsgiRequest
                     _flushInFlight = pending.AsTask();
                     return;
                 }
-                var result = pending.Result;
-                _deferredFlushFailed = result.IsCanceled || result.IsCompleted;
+                _deferredFlushFailed = ClientGone(pending.Result);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -683,6 +682,11 @@ internal sealed unsafe class WsgiRequest
             }
         }
     }
+
+    /// <summary>A finished flush that failed, or whose result says the connection is gone.</summary>
+    private static bool ClientGone(Task<FlushResult> flush) => !flush.IsCompletedSuccessfully || ClientGone(flush.Result);
+
+    private static bool ClientGone(FlushResult result) => result.IsCanceled || result.IsCompleted;
 
     /// <summary>Pushes buffered output to the socket, waiting (without the GIL) while the client is slow.</summary>
     internal bool Flush() => FlushCore(releaseGil: true);
@@ -715,7 +719,7 @@ internal sealed unsafe class WsgiRequest
                     if (earlier is null || earlier.IsCompleted)
                     {
                         _flushInFlight = null;
-                        if (earlier is not null && (!earlier.IsCompletedSuccessfully || earlier.Result.IsCanceled || earlier.Result.IsCompleted))
+                        if (earlier is not null && ClientGone(earlier))
                         {
                             _deferredFlushFailed = true;
                             return ClientWentAway();
@@ -744,7 +748,7 @@ internal sealed unsafe class WsgiRequest
                 {
                     earlierResult = AwaitClient(earlier);
                 }
-                if (earlierResult.IsCanceled || earlierResult.IsCompleted)
+                if (ClientGone(earlierResult))
                 {
                     return ClientWentAway();
                 }
@@ -769,7 +773,7 @@ internal sealed unsafe class WsgiRequest
         {
             return ClientWentAway();
         }
-        if (result.IsCanceled || result.IsCompleted)
+        if (ClientGone(result))
         {
             return ClientWentAway();
         }
