@@ -1,39 +1,16 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Dram.Processes;
 
 namespace Dram.Tests.Hostile;
 
 /// <summary>RLIMIT_NOFILE of this test process (raised for tests that hold thousands of sockets) and of others (from /proc).</summary>
-public static partial class OpenFilesLimit
+public static class OpenFilesLimit
 {
-    private const int ResourceOpenFiles = 7;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct ResourceLimit
-    {
-        public ulong Soft;
-        public ulong Hard;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
-    private static partial int GetLimit(int resource, out ResourceLimit limit);
-
-    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
-    private static partial int SetLimit(int resource, in ResourceLimit limit);
-
     /// <summary>Raises this process's soft limit to its hard limit; returns the soft limit now in force.</summary>
-    public static ulong RaiseOwnToHard()
-    {
-        if (GetLimit(ResourceOpenFiles, out var limit) != 0)
-        {
-            throw new InvalidOperationException($"getrlimit failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        if (limit.Soft < limit.Hard && SetLimit(ResourceOpenFiles, limit with { Soft = limit.Hard }) == 0)
-        {
-            return limit.Hard;
-        }
-        return limit.Soft;
-    }
+    public static ulong RaiseOwnToHard() =>
+        DescriptorLimit.RaiseToHard()?.Soft
+            ?? throw new InvalidOperationException($"getrlimit failed: errno {Marshal.GetLastPInvokeError()}");
 
     /// <summary>The soft and hard open-files limits of <paramref name="pid"/> ("Max open files" in /proc/PID/limits).</summary>
     public static (ulong Soft, ulong Hard) Of(int pid)
