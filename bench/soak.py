@@ -36,7 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-DRAM_BIN = os.environ.get("DRAM_BIN") or os.path.join(REPO, "src", "Dram", "bin", "Release", "net10.0", "dram")
+DRAM_BIN = os.environ.get("DRAM_BIN") or os.path.join(REPO, "src", "Dram", "bin", "dram", "dram")
 
 # How far a failure on a new connection (worker unknown) may be from a kill to be blamed on it:
 # the kill is seen by the client as a reset within a few scheduler ticks.

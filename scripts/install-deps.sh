@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh           what serving the examples needs
 #   scripts/install-deps.sh --tests   plus what the test suite needs
 set -euo pipefail
-packages=(python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
+# gcc and libc6-dev link the native dram binary (./dram builds it ahead-of-time compiled).
+packages=(gcc libc6-dev python3 libpython3.11 python3-venv python3-django python3-psycopg2 python3-flask)
 if [[ "${1:-}" == "--tests" ]]; then
     # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium;
     # the TLS tests make certificates with openssl and speak HTTP/2 with nghttp; the logging tests

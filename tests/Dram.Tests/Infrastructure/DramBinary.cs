@@ -20,6 +20,6 @@ public static class DramBinary
         {
             throw new InvalidOperationException($"./dram --version failed: {stdout.Result}{stderr.Result}");
         }
-        return System.IO.Path.Combine(Repo.Root, "src", "Dram", "bin", "Release", "net10.0", "dram");
+        return System.IO.Path.Combine(Repo.Root, "src", "Dram", "bin", "dram", "dram");
     }
 }
