@@ -50,11 +50,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     /// </summary>
     public nint Build(IHttpRequestFeature request, IFeatureCollection features, nint input)
     {
-        var connection = features.Get<IHttpConnectionFeature>();
+        var connection = FeatureLookup.Optional<IHttpConnectionFeature>(features);
         var headers = request.Headers;
         var scheme = request.Scheme;
         // Kestrel's scheme is "https" exactly when the connection is TLS (before any proxy header).
-        var tls = scheme == "https" ? features.Get<ITlsConnectionFeature>() : null;
+        var tls = scheme == "https" ? FeatureLookup.Optional<ITlsConnectionFeature>(features) : null;
         var remote = connection?.RemoteIpAddress;
         var remotePort = remote is null ? -1 : connection!.RemotePort;
         if (_trust.Trusts(SocketPeer(features, remote)))
@@ -92,7 +92,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             SetRemote(env, remote, remotePort);
             if (tls is not null)
             {
-                SetTls(env, tls, features.Get<ITlsHandshakeFeature>());
+                SetTls(env, tls, FeatureLookup.Optional<ITlsHandshakeFeature>(features));
             }
             return env;
         }
@@ -108,7 +108,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     /// that sent it rather than the client it named. Null for a unix-socket peer.
     /// </summary>
     private IPAddress? SocketPeer(IFeatureCollection features, IPAddress? remote) =>
-        _proxyProtocol && features.Get<ProxiedConnection>() is { } proxied ? proxied.ProxyAddress : remote;
+        _proxyProtocol && FeatureLookup.Optional<ProxiedConnection>(features) is { } proxied ? proxied.ProxyAddress : remote;
 
     /// <summary>Sets a key to a value whose reference the environ takes over; a borrowed constant is passed with its own reference added.</summary>
     private static void Set(nint env, nint key, nint newValue)

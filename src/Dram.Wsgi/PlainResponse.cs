@@ -14,7 +14,7 @@ internal static class PlainResponse
     /// </summary>
     public static Task SendAsync(IFeatureCollection features, int status, bool closeConnection)
     {
-        var response = features.GetRequiredFeature<IHttpResponseFeature>();
+        var response = FeatureLookup.Required<IHttpResponseFeature>(features);
         response.StatusCode = status;
         var headers = response.Headers;
         headers.ContentType = "text/plain; charset=utf-8";
@@ -24,7 +24,7 @@ internal static class PlainResponse
         }
         var body = Encoding.ASCII.GetBytes(ReasonPhrases.GetReasonPhrase(status) + "\n");
         headers.ContentLength = body.Length;
-        return WriteAsync(features.GetRequiredFeature<IHttpResponseBodyFeature>(), body);
+        return WriteAsync(FeatureLookup.Required<IHttpResponseBodyFeature>(features), body);
     }
 
     private static async Task WriteAsync(IHttpResponseBodyFeature body, byte[] bytes)

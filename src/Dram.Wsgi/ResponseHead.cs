@@ -75,8 +75,9 @@ internal static unsafe class ResponseHead
                 Py.SetError(CApi.ExcTypeError, $"start_response(): response header {i} must be a (name, value) tuple, got {Py.Repr(item)}");
                 return false;
             }
-            if (!TryLatin1(CApi.PyTuple_GetItem(item, 0), "header name", out var name, strings)
-                || !TryLatin1(CApi.PyTuple_GetItem(item, 1), $"value of header {Quote(Py.Describe(CApi.PyTuple_GetItem(item, 0)))}", out var value, strings))
+            var nameObject = CApi.PyTuple_GetItem(item, 0);
+            if (!TryLatin1(nameObject, "header name", out var name, strings)
+                || !TryLatin1(CApi.PyTuple_GetItem(item, 1), "value of header", out var value, strings, nameObject))
             {
                 return false;
             }
@@ -155,15 +156,17 @@ internal static unsafe class ResponseHead
 
     /// <summary>
     /// The text of a str whose characters all fit latin-1 (PEP 3333: headers are "bytes as unicode").
-    /// Sets TypeError/ValueError and returns false otherwise.
+    /// Sets TypeError/ValueError and returns false otherwise. <paramref name="headerName"/>, when given,
+    /// names the header whose value <paramref name="obj"/> is; it is described only in an error, so a
+    /// valid header costs no str() call.
     /// </summary>
-    private static bool TryLatin1(nint obj, string what, out string text, Latin1StringCache strings)
+    private static bool TryLatin1(nint obj, string what, out string text, Latin1StringCache strings, nint headerName = 0)
     {
         text = "";
         if (CApi.TypeOf(obj) != CApi.UnicodeType && CApi.PyObject_IsInstance(obj, CApi.UnicodeType) != 1)
         {
             CApi.PyErr_Clear();
-            Py.SetError(CApi.ExcTypeError, $"start_response(): the {what} must be str, got {Py.TypeName(obj)}: {Py.Repr(obj)}");
+            Py.SetError(CApi.ExcTypeError, $"start_response(): the {Subject(what, headerName)} must be str, got {Py.TypeName(obj)}: {Py.Repr(obj)}");
             return false;
         }
         nint size;
@@ -183,12 +186,15 @@ internal static unsafe class ResponseHead
         {
             if (c > '\u00FF')
             {
-                Py.SetError(CApi.ExcValueError, $"start_response(): the {what} {Quote(text)} has characters outside latin-1; encode non-latin-1 text (e.g. RFC 8187 or percent-encoding) first");
+                Py.SetError(CApi.ExcValueError, $"start_response(): the {Subject(what, headerName)} {Quote(text)} has characters outside latin-1; encode non-latin-1 text (e.g. RFC 8187 or percent-encoding) first");
                 return false;
             }
         }
         return true;
     }
+
+    private static string Subject(string what, nint headerName) =>
+        headerName == 0 ? what : $"{what} {Quote(Py.Describe(headerName))}";
 
     private static bool IsForbiddenInValue(char c) => (c < ' ' && c != '\t') || c == '\u007F';
 

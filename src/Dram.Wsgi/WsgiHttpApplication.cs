@@ -60,13 +60,13 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     public Task ProcessRequestAsync(PendingRequest context)
     {
         if (maxRequestBodySize > 0
-            && context.Features.GetRequiredFeature<IHttpRequestFeature>().Headers.ContentLength > maxRequestBodySize)
+            && FeatureLookup.Required<IHttpRequestFeature>(context.Features).Headers.ContentLength > maxRequestBodySize)
         {
             return PlainResponse.SendAsync(context.Features, StatusCodes.Status413PayloadTooLarge, closeConnection: true);
         }
         if (_closeConnections)
         {
-            context.Features.GetRequiredFeature<IHttpResponseFeature>().Headers.Connection = "close";
+            FeatureLookup.Required<IHttpResponseFeature>(context.Features).Headers.Connection = "close";
         }
         if (shortcut?.TryHandle(context.Features) is { } handled)
         {
@@ -90,7 +90,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     /// <summary>The access log line of a request answered without Python (a static file), once it is answered.</summary>
     private static async Task LogShortcutAsync(Task handled, IFeatureCollection features, long received, AccessLog log)
     {
-        var response = features.GetRequiredFeature<IHttpResponseFeature>();
+        var response = FeatureLookup.Required<IHttpResponseFeature>(features);
         try
         {
             await handled;
@@ -107,7 +107,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     /// <summary>The body length a shortcut response declared (static files always declare one); none for HEAD, 204, 304.</summary>
     private static long ShortcutBodyBytes(IFeatureCollection features, IHttpResponseFeature response)
     {
-        if (HttpMethods.IsHead(features.GetRequiredFeature<IHttpRequestFeature>().Method) || response.StatusCode is < 200 or 204 or 304)
+        if (HttpMethods.IsHead(FeatureLookup.Required<IHttpRequestFeature>(features).Method) || response.StatusCode is < 200 or 204 or 304)
         {
             return 0;
         }

@@ -284,13 +284,13 @@ internal sealed unsafe class WsgiRequest
     private void Bind(IFeatureCollection features)
     {
         _features = features;
-        _request = features.GetRequiredFeature<IHttpRequestFeature>();
+        _request = FeatureLookup.Required<IHttpRequestFeature>(features);
         _method = _request.Method;
         _path = _request.Path;
-        _response = features.GetRequiredFeature<IHttpResponseFeature>();
-        _body = features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        Input.Bind(features.GetRequiredFeature<IRequestBodyPipeFeature>().Reader, _request.Headers.ContentLength,
-            features.Get<IHttpRequestTrailersFeature>(), _runtime.Options.MaxHeaderFieldSize);
+        _response = FeatureLookup.Required<IHttpResponseFeature>(features);
+        _body = FeatureLookup.Required<IHttpResponseBodyFeature>(features);
+        Input.Bind(FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader, _request.Headers.ContentLength,
+            FeatureLookup.Optional<IHttpRequestTrailersFeature>(features), _runtime.Options.MaxHeaderFieldSize);
         lock (_gate)
         {
             // A deferred flush still queued for the previous request sees the new generation and
@@ -377,17 +377,17 @@ internal sealed unsafe class WsgiRequest
                     }
                     else
                     {
-                        _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                        FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
                     }
                 }
                 else
                 {
-                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                    FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
                 }
             }
             catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or ArgumentException)
             {
-                _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
             }
             _accessLog?.Record(_features, answered ? StatusCodes.Status504GatewayTimeout : _status, answered ? answerBytes : _written,
                 _receivedTimestamp, _environValues);
@@ -620,7 +620,7 @@ internal sealed unsafe class WsgiRequest
                 _flushInFlight = null;
                 _deferredFlushFailed |= ClientGone(finished);
             }
-            gone = _deferredFlushFailed || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested;
+            gone = _deferredFlushFailed || FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested;
             _unflushed += written;
             flushNow = _unflushed >= DeferredFlushLimit || _flushInFlight is not null;
             if (!gone && !flushNow && !_flushQueued)
@@ -779,7 +779,7 @@ internal sealed unsafe class WsgiRequest
         }
         lock (_gate)
         {
-            if (_released || _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+            if (_released || FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested)
             {
                 return ClientWentAway();
             }
@@ -830,7 +830,7 @@ internal sealed unsafe class WsgiRequest
             {
                 if (!_released)
                 {
-                    _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                    FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
                 }
             }
         }
@@ -1099,7 +1099,7 @@ internal sealed unsafe class WsgiRequest
 
     private void SendError(int status, bool closeConnection = false)
     {
-        if (_features.GetRequiredFeature<IHttpRequestLifetimeFeature>().RequestAborted.IsCancellationRequested)
+        if (FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested)
         {
             // The client left (a body read found the connection closed): there is no one to answer,
             // and Kestrel's output is already closed.
@@ -1154,7 +1154,7 @@ internal sealed unsafe class WsgiRequest
         {
             if (!_released)
             {
-                _features.GetRequiredFeature<IHttpRequestLifetimeFeature>().Abort();
+                FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
             }
         }
     }

@@ -103,7 +103,7 @@ public sealed class AccessLog : IDisposable
         }
         entry.Completed = DateTime.UtcNow;
         entry.Elapsed = Stopwatch.GetTimestamp() - receivedTimestamp;
-        var request = features.GetRequiredFeature<IHttpRequestFeature>();
+        var request = FeatureLookup.Required<IHttpRequestFeature>(features);
         entry.Method = request.Method;
         entry.Target = request.RawTarget;
         entry.Protocol = request.Protocol;
@@ -118,7 +118,7 @@ public sealed class AccessLog : IDisposable
         }
         if (_responseHeaders.Length > 0)
         {
-            var responseHeaders = features.GetRequiredFeature<IHttpResponseFeature>().Headers;
+            var responseHeaders = FeatureLookup.Required<IHttpResponseFeature>(features).Headers;
             for (var i = 0; i < _responseHeaders.Length; i++)
             {
                 entry.ResponseHeaders[i] = responseHeaders[_responseHeaders[i]];
@@ -128,7 +128,7 @@ public sealed class AccessLog : IDisposable
         {
             environ.CopyTo(entry.Environ, 0);
         }
-        entry.Peer = features.Get<IHttpConnectionFeature>()?.RemoteIpAddress;
+        entry.Peer = FeatureLookup.Optional<IHttpConnectionFeature>(features)?.RemoteIpAddress;
         entry.Status = status;
         entry.Bytes = bytes;
         _queue.Enqueue(entry);

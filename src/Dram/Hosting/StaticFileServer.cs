@@ -56,7 +56,7 @@ public sealed partial class StaticFileServer : IRequestShortcut
 
     public Task? TryHandle(IFeatureCollection features)
     {
-        var request = features.GetRequiredFeature<IHttpRequestFeature>();
+        var request = FeatureLookup.Required<IHttpRequestFeature>(features);
         var path = new PathString(request.Path);
         foreach (var mount in _mounts)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using Dram.Configuration;
 using Dram.Hosting;
+using Dram.Wsgi;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -39,9 +40,9 @@ internal sealed class MetricsEndpoint(Func<string> render) : IHttpApplication<IF
 
     public async Task ProcessRequestAsync(IFeatureCollection features)
     {
-        var request = features.Get<IHttpRequestFeature>()!;
-        var response = features.Get<IHttpResponseFeature>()!;
-        var body = features.Get<IHttpResponseBodyFeature>()!;
+        var request = FeatureLookup.Required<IHttpRequestFeature>(features);
+        var response = FeatureLookup.Required<IHttpResponseFeature>(features);
+        var body = FeatureLookup.Required<IHttpResponseBodyFeature>(features);
         var isHead = HttpMethods.IsHead(request.Method);
         string text;
         if (request.Path != Path)
