@@ -27,7 +27,7 @@ public sealed class BuildTests
         CopySources(Repo.Root, checkout.Path);
         // Every tool the script and the SDK call, and no gcc or clang.
         var tools = Directory.CreateDirectory(Path.Combine(checkout.Path, "tools")).FullName;
-        foreach (var tool in new[] { "bash", "dotnet", "uname", "find", "mktemp", "rm", "cat", "touch", "dirname", "readlink" })
+        foreach (var tool in new[] { "bash", "dotnet", "uname", "find", "mktemp", "rm", "cat", "touch", "dirname", "readlink", "grep", "ldd" })
         {
             var target = await ExternalCommand.RunCheckedAsync("bash", ["-c", $"command -v {tool}"]);
             File.CreateSymbolicLink(Path.Combine(tools, tool), target.Trim());

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -63,8 +64,12 @@ internal static partial class ProcessTitle
         // unoptimized code for ten seconds and more of load (hello: 49-98 us of CPU per request
         // against 28-33 in the first 8 s), while 0 moved that compiling into start-up and cost
         // 0.2-0.3 s to the first answer on one core. 10 ms has neither cost (bench/NOTES.md). An
-        // explicit setting in the environment is kept.
-        SetEnv("DOTNET_TC_CallCountingDelayMs", "10", 0);
+        // explicit setting in the environment is kept. Only the JIT build has tiers; the native
+        // build leaves the app's environment alone.
+        if (RuntimeFeature.IsDynamicCodeCompiled)
+        {
+            SetEnv("DOTNET_TC_CallCountingDelayMs", "10", 0);
+        }
         // The collector sizes its youngest generation from the CPU's cache (tens of MB on a server
         // CPU), and a worker's request path allocates little that lives: a 4 MiB budget took a
         // Django worker from 114 to 102 MB RSS with no loss on hello (bench/NOTES.md). Hex, as the
