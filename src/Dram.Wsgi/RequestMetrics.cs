@@ -72,11 +72,11 @@ public sealed class RequestMetrics
     {
         var elapsed = Stopwatch.GetTimestamp() - request.ReceivedTimestamp;
         var features = request.Features;
-        var response = FeatureLookup.Optional<IHttpResponseFeature>(features)!;
+        var response = FeatureLookup.Required<IHttpResponseFeature>(features);
         var status = response.StatusCode;
         if (_requests is not null)
         {
-            var method = FeatureLookup.Optional<IHttpRequestFeature>(features)!.Method;
+            var method = FeatureLookup.Required<IHttpRequestFeature>(features).Method;
             var statusClass = status is >= 100 and <= 599 ? status / 100 - 1 : StatusClasses.Count - 1;
             Interlocked.Increment(ref _requests[MethodIndex(method) * StatusClasses.Count + statusClass]);
             Interlocked.Increment(ref _durationBuckets![BucketIndex(elapsed)]);
