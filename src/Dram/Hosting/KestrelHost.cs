@@ -104,13 +104,6 @@ public sealed class KestrelHost : IAsyncDisposable
             UnsafePreferInlineScheduling = true,
             // The transport's read buffer is where a request line or header line waits to be parsed.
             MaxReadBufferSize = config.Limits.ReadBufferSize,
-            // Read into a buffer straight away instead of first waiting with a zero-byte receive:
-            // one system call per read instead of two. Measured (one core, wrk -c32): hello 14.6-17.8
-            // against 18.3-19.5 us of CPU per request, a 64 KiB POST 102-133 against 123-152 us
-            // (its body arrives in 4 KiB reads, each of which paid the extra call). The cost is the
-            // buffer an idle keep-alive connection holds: 13.3 KiB per connection against 10.1
-            // (docs/limits.md).
-            WaitForDataBeforeAllocatingBuffer = false,
         };
         IConnectionListenerFactory sockets = new SocketTransportFactory(Options.Create(transport), loggerFactory);
         if (routesCleartextHttp2)
