@@ -28,7 +28,7 @@ public sealed class ForwardedSignalTests
     [Fact]
     public async Task Usr1WhileAWorkerIsStillLoadingTheAppDoesNotKillIt()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TemporaryDirectory();
         var delayFile = Path.Combine(temp.Path, "delay");
         await using var dram = await DramProcess.StartAsync("slow_import:application", ["-w", "1"],
             new Dictionary<string, string> { ["SLOW_IMPORT_FILE"] = delayFile });

@@ -10,7 +10,7 @@ namespace Dram.Tests;
 public sealed class RobustnessRendererTests : IDisposable
 {
     private static readonly string Script = Path.Combine(Repo.Root, "scripts", "render-robustness.py");
-    private readonly TempDirectory _temp = new();
+    private readonly TemporaryDirectory _temp = new();
 
     private string Results => Path.Combine(_temp.Path, "robustness.jsonl");
 

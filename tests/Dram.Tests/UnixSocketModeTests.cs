@@ -34,7 +34,7 @@ public sealed class UnixSocketModeTests
         Skip.IfNot(CurrentUser.IsRoot, "handing the socket file to another account needs root");
         var absent = PythonInterpreters.AbsenceReason(PythonInterpreters.SystemLabel);
         Skip.If(absent is not null, absent);
-        using var directory = new TempDirectory("dram-owner-");
+        using var directory = new TemporaryDirectory("dram-owner-");
         File.SetUnixFileMode(directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         var path = Path.Combine(directory.Path, "app.sock");

@@ -91,7 +91,7 @@ public sealed class WorkerAccountTests(ITestOutputHelper output)
     public async Task PidfileStaysTheMastersSoTheAppCannotRewriteIt()
     {
         SkipUnlessRootWithSystemPython();
-        using var directory = new TempDirectory("dram-pid-");
+        using var directory = new TemporaryDirectory("dram-pid-");
         var pidfile = Path.Combine(directory.Path, "dram.pid");
         await using var dram = await StartAsync(["--user", "nobody", "--group", "www-data", "--pid", pidfile]);
 

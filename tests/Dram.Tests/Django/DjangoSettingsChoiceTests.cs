@@ -15,7 +15,7 @@ public sealed class DjangoSettingsChoiceTests
     private static string? Missing => HostTool.MissingAny(HostTool.Django);
 
     /// <summary>Only a database outside the source tree; the test adds mysite's variables it means.</summary>
-    private static Dictionary<string, string> Environment(TempDirectory directory, params (string Key, string Value)[] variables)
+    private static Dictionary<string, string> Environment(TemporaryDirectory directory, params (string Key, string Value)[] variables)
     {
         var environment = new Dictionary<string, string> { ["DATABASE_URL"] = "sqlite:///" + Path.Combine(directory.Path, "db.sqlite3") };
         foreach (var (key, value) in variables)
@@ -29,7 +29,7 @@ public sealed class DjangoSettingsChoiceTests
     public async Task UnsetDjangoEnvMeansProductionWhichRefusesToStartWithoutASecretKey()
     {
         Skip.If(Missing is not null, Missing);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
 
         var (exitCode, output) = await DramProcess.RunToExitAsync(
             ["--python", HostTool.Django.Path, "--chdir", DjangoSite.ProjectDirectory, "--bind", $"127.0.0.1:{FreePort.Next()}", DjangoSite.App],
@@ -44,7 +44,7 @@ public sealed class DjangoSettingsChoiceTests
     public async Task DashEOverridesDjangoEnvFromTheEnvironment()
     {
         Skip.If(Missing is not null, Missing);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         await using var dram = await StartAsync(Environment(directory, ("DJANGO_ENV", "production")), "-e", "DJANGO_ENV=development");
 
         var response = await NotFoundAsync(dram);
@@ -56,7 +56,7 @@ public sealed class DjangoSettingsChoiceTests
     public async Task SettingsModuleFromTheEnvironmentWinsOverWsgiPysDefault()
     {
         Skip.If(Missing is not null, Missing);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         // DJANGO_ENV says production and there is no secret key: only the named module can start.
         await using var dram = await StartAsync(Environment(directory, ("DJANGO_ENV", "production")),
             "-e", "DJANGO_SETTINGS_MODULE=mysite.settings.development");
@@ -68,7 +68,7 @@ public sealed class DjangoSettingsChoiceTests
     public async Task ProductionSettingsShowNoDebugPages()
     {
         Skip.If(Missing is not null, Missing);
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         await using var dram = await StartAsync(Environment(directory,
             ("DJANGO_ENV", "production"), ("DJANGO_SECRET_KEY", Guid.NewGuid().ToString("N")), ("DJANGO_ALLOWED_HOSTS", "localhost")));
 

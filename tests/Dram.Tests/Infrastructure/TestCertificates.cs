@@ -8,7 +8,7 @@ namespace Dram.Tests.Infrastructure;
 /// </summary>
 public sealed class TestCertificates : IAsyncLifetime
 {
-    private readonly TempDirectory _directory = new("dram-tls-");
+    private readonly TemporaryDirectory _directory = new("dram-tls-");
     private int _serial;
 
 

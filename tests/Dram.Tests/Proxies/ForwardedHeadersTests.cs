@@ -148,7 +148,7 @@ public sealed class ForwardedHeadersTests(EnvironProbeServer server) : IClassFix
     [Fact]
     public async Task AUnixSocketPeerIsTrusted()
     {
-        using var directory = new TempDirectory("dram-fwd-");
+        using var directory = new TemporaryDirectory("dram-fwd-");
         var socket = Path.Combine(directory.Path, "dram.sock");
         await using var dram = await DramProcess.StartAsync("environ_probe:application",
             ["--bind", $"unix:{socket}", "--forwarded-allow-ips", "10.9.9.9"]);

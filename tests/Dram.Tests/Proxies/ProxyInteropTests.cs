@@ -20,7 +20,7 @@ public sealed class ProxyInteropTests
     {
         Skip.If(!HostTool.HAProxy.IsAvailable, HostTool.HAProxy.MissingReason);
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--proxy-protocol"]);
-        using var directory = new TempDirectory("dram-haproxy-");
+        using var directory = new TemporaryDirectory("dram-haproxy-");
 
         var frontend = FreePort.Next();
         await using var haproxy = await StartHAProxyAsync(directory.Path, frontend, $"127.0.0.1:{dram.Port} {sendProxy}");
@@ -33,7 +33,7 @@ public sealed class ProxyInteropTests
     {
         Skip.If(!HostTool.HAProxy.IsAvailable, HostTool.HAProxy.MissingReason);
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--proxy-protocol"]);
-        using var directory = new TempDirectory("dram-haproxy-");
+        using var directory = new TemporaryDirectory("dram-haproxy-");
 
         var frontend = FreePort.Next();
         await using var haproxy = await StartHAProxyAsync(directory.Path, frontend, $"127.0.0.1:{dram.Port} send-proxy-v2 check inter 200");
@@ -48,7 +48,7 @@ public sealed class ProxyInteropTests
     public async Task HAProxyToAUnixSocket()
     {
         Skip.If(!HostTool.HAProxy.IsAvailable, HostTool.HAProxy.MissingReason);
-        using var directory = new TempDirectory("dram-haproxy-");
+        using var directory = new TemporaryDirectory("dram-haproxy-");
         var socket = Path.Combine(directory.Path, "dram.sock");
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--bind", $"unix:{socket}", "--proxy-protocol"]);
 
@@ -63,7 +63,7 @@ public sealed class ProxyInteropTests
     {
         var missing = HostTool.MissingAny(HostTool.Nginx, HostTool.NginxStream);
         Skip.If(missing is not null, missing);
-        using var directory = new TempDirectory("dram-nginx-stream-");
+        using var directory = new TemporaryDirectory("dram-nginx-stream-");
         var socket = Path.Combine(directory.Path, "dram.sock");
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--bind", $"unix:{socket}", "--proxy-protocol"]);
 

@@ -283,7 +283,7 @@ public sealed class ProxyProtocolTests(ProxyProtocolTests.ProxiedServer server) 
     [Fact]
     public async Task OverAUnixSocketTheHeaderNamesTheClient()
     {
-        using var directory = new TempDirectory("dram-proxy-");
+        using var directory = new TemporaryDirectory("dram-proxy-");
         var socket = Path.Combine(directory.Path, "dram.sock");
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--bind", $"unix:{socket}", "--proxy-protocol"]);
 

@@ -154,7 +154,7 @@ public sealed class RequestLimitsTests(RequestLimitsTests.DefaultLimits server) 
     [Fact]
     public async Task StaticFilesObeyTheFieldSizeLimit()
     {
-        using var files = new TempDirectory("dram-static-");
+        using var files = new TemporaryDirectory("dram-static-");
         await File.WriteAllTextAsync(Path.Combine(files.Path, "site.css"), "body{}");
         await using var dram = await DramProcess.StartAsync("limits_probe:application",
             ["--static-map", $"/static={files.Path}", "--limit-request-field_size", "200"]);

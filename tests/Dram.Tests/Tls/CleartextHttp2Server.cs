@@ -5,7 +5,7 @@ namespace Dram.Tests.Tls;
 /// <summary>One dram serving http2_probe with --http2-cleartext on a TCP port and a unix socket, 4 threads, --timeout 1.</summary>
 public sealed class CleartextHttp2Server : IAsyncLifetime
 {
-    private readonly TempDirectory _directory = new("dram-h2c-");
+    private readonly TemporaryDirectory _directory = new("dram-h2c-");
 
     public DramProcess Dram { get; private set; } = null!;
 

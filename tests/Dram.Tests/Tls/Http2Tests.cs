@@ -44,7 +44,7 @@ public sealed class Http2Tests(Http2Server server) : IClassFixture<Http2Server>
     [Fact]
     public async Task UploadsReachWsgiInputWithAndWithoutContentLength()
     {
-        using var directory = new TempDirectory("dram-h2-upload-");
+        using var directory = new TemporaryDirectory("dram-h2-upload-");
         var file = Path.Combine(directory.Path, "upload.bin");
         var data = RandomNumberGenerator.GetBytes(UploadSize);
         await File.WriteAllBytesAsync(file, data);
@@ -68,7 +68,7 @@ public sealed class Http2Tests(Http2Server server) : IClassFixture<Http2Server>
     public async Task NghttpUploadArrivesWhole()
     {
         Skip.If(Nghttp.AbsenceReason is not null, Nghttp.AbsenceReason);
-        using var directory = new TempDirectory("dram-h2-upload-");
+        using var directory = new TemporaryDirectory("dram-h2-upload-");
         var file = Path.Combine(directory.Path, "upload.bin");
         var data = RandomNumberGenerator.GetBytes(UploadSize);
         await File.WriteAllBytesAsync(file, data);
@@ -107,7 +107,7 @@ public sealed class Http2Tests(Http2Server server) : IClassFixture<Http2Server>
     [Fact]
     public async Task FileWrapperBodyArrivesWholeWithoutConnectionHeaders()
     {
-        using var directory = new TempDirectory("dram-h2-file-");
+        using var directory = new TemporaryDirectory("dram-h2-file-");
         var file = Path.Combine(directory.Path, "served.bin");
         var data = RandomNumberGenerator.GetBytes(2_500_000);
         await File.WriteAllBytesAsync(file, data);

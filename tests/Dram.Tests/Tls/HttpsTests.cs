@@ -64,7 +64,7 @@ public sealed class HttpsTests(TestCertificates pki) : IClassFixture<TestCertifi
     [Fact]
     public async Task UnixSocketBindsStayPlainHttpBesideTlsTcpBinds()
     {
-        using var directory = new TempDirectory("dram-mixed-");
+        using var directory = new TemporaryDirectory("dram-mixed-");
         var socket = Path.Combine(directory.Path, "app.sock");
         var port = FreePort.Next();
         await using var dram = await DramProcess.StartAsync("environ_probe:application",

@@ -48,7 +48,7 @@ public sealed class TlsStartupErrorTests(TestCertificates pki) : IClassFixture<T
     public async Task UnreadableKeyFileIsNamedWithTheAccountThatCannotReadIt()
     {
         Skip.IfNot(CurrentUser.IsRoot, "switching to another account to make the key unreadable needs root");
-        using var directory = new TempDirectory("dram-unreadable-");
+        using var directory = new TemporaryDirectory("dram-unreadable-");
         File.SetUnixFileMode(directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var key = Path.Combine(directory.Path, "server.key");
