@@ -61,7 +61,7 @@ if [[ $build == 1 ]]; then
     "$repo/dram" --version >/dev/null
     # The ceiling is built the way ./dram builds Dram (ahead-of-time compiled), so the ratio
     # between them is Python's cost alone.
-    dotnet publish "$here/NativeHello/NativeHello.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+    dotnet publish "$here/NativeHello/NativeHello.csproj" -c Release -p:PublishAot=true \
         -o "$here/NativeHello/bin/native" -v quiet -nologo -clp:NoSummary >&2
 fi
 
