@@ -8,12 +8,15 @@ namespace Dram.Hosting;
 /// way to stop accepting while the open connections carry on, and how many are still open.
 /// Kestrel's stop closes idle keep-alive connections at once, so a request a busy client is sending
 /// on one that instant is lost (the client sees the connection close without an answer); draining
-/// first lets those connections end after an answer instead.
+/// first lets those connections end after an answer instead. With a <paramref name="turn"/>, it
+/// takes connections in turn with the other workers.
 /// </summary>
-internal sealed class DrainableTransport(IConnectionListenerFactory sockets) : IConnectionListenerFactory
+internal sealed class DrainableTransport(IConnectionListenerFactory sockets, AcceptTurn? turn) : IConnectionListenerFactory
 {
     private readonly List<IConnectionListener> _listeners = [];
     private int _open;
+
+    private AcceptTurn? Turn => turn;
 
     /// <summary>Connections accepted and not yet closed.</summary>
     public int OpenConnections => Volatile.Read(ref _open);
@@ -25,7 +28,14 @@ internal sealed class DrainableTransport(IConnectionListenerFactory sockets) : I
         {
             _listeners.Add(listener);
         }
-        return new CountingListener(listener, this);
+        turn?.StartAccepting();
+        var descriptor = endpoint switch
+        {
+            FileHandleEndPoint handle => (int)handle.FileHandle,
+            CleartextHttp2EndPoint shared => shared.Descriptor,
+            _ => -1,
+        };
+        return new CountingListener(listener, this, descriptor);
     }
 
     /// <summary>
@@ -34,6 +44,7 @@ internal sealed class DrainableTransport(IConnectionListenerFactory sockets) : I
     /// </summary>
     public async Task StopAcceptingAsync()
     {
+        turn?.StopAccepting();
         IConnectionListener[] listeners;
         lock (_listeners)
         {
@@ -45,22 +56,45 @@ internal sealed class DrainableTransport(IConnectionListenerFactory sockets) : I
         }
     }
 
-    private sealed class CountingListener(IConnectionListener inner, DrainableTransport transport) : IConnectionListener
+    private void Opened()
     {
+        Interlocked.Increment(ref _open);
+        turn?.Opened();
+    }
+
+    private void Closed()
+    {
+        Interlocked.Decrement(ref _open);
+        turn?.Closed();
+    }
+
+    private sealed class CountingListener(IConnectionListener inner, DrainableTransport transport, int descriptor) : IConnectionListener
+    {
+        private volatile bool _unbound;
+
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
+            if (transport.Turn is { } turn && !turn.IsMine())
+            {
+                await turn.WaitAsync(() => _unbound || cancellationToken.IsCancellationRequested, descriptor);
+            }
             var connection = await inner.AcceptAsync(cancellationToken);
             if (connection is not null)
             {
-                Interlocked.Increment(ref transport._open);
-                connection.ConnectionClosed.Register(static state => Interlocked.Decrement(ref ((DrainableTransport)state!)._open), transport);
+                transport.Opened();
+                connection.ConnectionClosed.Register(static state => ((DrainableTransport)state!).Closed(), transport);
             }
             return connection;
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound = true;
+            transport.Turn?.StopAccepting();
+            return inner.UnbindAsync(cancellationToken);
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

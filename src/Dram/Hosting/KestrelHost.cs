@@ -23,9 +23,10 @@ public sealed class KestrelHost : IAsyncDisposable
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
-    /// in as descriptors: Kestrel never binds an address itself.
+    /// in as descriptors: Kestrel never binds an address itself. With a <paramref name="turn"/>, the
+    /// worker takes new connections in turn with the others sharing those sockets.
     /// </summary>
-    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null)
+    internal KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null, AcceptTurn? turn = null)
     {
         // A bare LF ending a request or header line is answered 400. RFC 9112 lets a server accept
         // it, but a proxy in front that does not would see different header lines than Dram does:
@@ -110,7 +111,7 @@ public sealed class KestrelHost : IAsyncDisposable
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
         }
-        _transport = new DrainableTransport(sockets);
+        _transport = new DrainableTransport(sockets, turn);
         _server = new KestrelServer(Options.Create(options), _transport, loggerFactory);
     }
 

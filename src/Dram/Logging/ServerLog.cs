@@ -123,4 +123,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 27, Level = LogLevel.Debug, Message = "The kernel refused SCHED_BATCH for the worker's I/O threads (errno {Errno}); they keep the ordinary policy and may preempt the Python threads")]
     public static partial void NoBatchScheduling(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 68, Level = LogLevel.Warning, Message = "Workers cannot share connection counts ({Failure}): each accepts new connections as fast as it can, so a burst of keep-alive connections may land on one worker")]
+    public static partial void NoAcceptBoard(ILogger logger, string failure);
+
+    [LoggerMessage(EventId = 69, Level = LogLevel.Warning, Message = "Worker {Id} is past the {Capacity} workers that take turns accepting connections; it accepts as fast as it can")]
+    public static partial void AcceptBoardFull(ILogger logger, int id, int capacity);
 }

@@ -52,6 +52,7 @@ public sealed partial class Arbiter
     private readonly SourceWatcher? _sourceWatcher;
     private bool _reloadWhenAccepting;
     private ListeningSockets? _sockets;
+    private AcceptBoard? _acceptBoard;
     private bool _reloading;
     private int _target;
     private int _nextId = 1;
@@ -201,6 +202,7 @@ public sealed partial class Arbiter
             await _metrics.DisposeAsync();
             _sockets?.RemoveUnixSocketFiles();
             _sockets?.Dispose();
+            _acceptBoard?.Dispose();
             RemovePidfile();
             _hooks?.OnExit(_target);
             try
@@ -386,10 +388,24 @@ public sealed partial class Arbiter
                     {
                         ServerLog.Listening(_log, display, Environment.ProcessId);
                     }
+                    _acceptBoard = AcceptBoard.Create(out var failure);
+                    if (failure is not null)
+                    {
+                        ServerLog.NoAcceptBoard(_log, failure);
+                    }
                 }
                 try
                 {
-                    worker.Control!.SendWithDescriptors("SOCKETS", _sockets.Descriptors);
+                    var listening = _sockets.Descriptors;
+                    worker.AcceptSlot = _acceptBoard?.Claim() ?? -1;
+                    if (_acceptBoard is not null && worker.AcceptSlot < 0)
+                    {
+                        ServerLog.AcceptBoardFull(_log, worker.Id, AcceptBoard.Capacity);
+                    }
+                    // SOCKETS <listening descriptors> <accept slot>: the board's descriptor follows the sockets.
+                    worker.Control!.SendWithDescriptors(
+                        $"SOCKETS {listening.Length} {worker.AcceptSlot}",
+                        worker.AcceptSlot < 0 ? listening : [.. listening, _acceptBoard!.Descriptor]);
                 }
                 catch (SocketException)
                 {
@@ -481,6 +497,7 @@ public sealed partial class Arbiter
         }
         worker.Exited = true;
         worker.Control?.Dispose();
+        _acceptBoard?.Release(worker.AcceptSlot);
         lock (_workers)
         {
             _workers.Remove(worker);

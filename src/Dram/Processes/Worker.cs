@@ -141,8 +141,8 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         // makes the master bind.
         using var control = Connect(identity.ControlSocket);
         control.Send($"BOOTED {identity.Id} {Environment.ProcessId}");
-        var (reply, descriptors) = DescriptorPassing.Receive(control.Socket);
-        if (!System.Text.Encoding.UTF8.GetString(reply).StartsWith("SOCKETS", StringComparison.Ordinal) || descriptors.Length == 0)
+        var (reply, received) = DescriptorPassing.Receive(control.Socket);
+        if (!TakeSockets(System.Text.Encoding.UTF8.GetString(reply), received, out var descriptors, out var turn))
         {
             return 0;
         }
@@ -152,7 +152,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         metrics?.Start(pool);
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, config.Limits.FieldSize, loggerFactory) : null;
         var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog, config.Limits.Body);
-        await using var host = new KestrelHost(config, descriptors, loggerFactory, tls);
+        await using var host = new KestrelHost(config, descriptors, loggerFactory, tls, turn);
         if (tls is not null && !host.ServesTls && identity.Id == 1)
         {
             ServerLog.NoTlsSocket(log);
@@ -201,6 +201,35 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+    }
+
+    /// <summary>
+    /// Reads the master's SOCKETS message: the listening descriptors, then (with a slot of 0 or more)
+    /// the accept board this worker takes turns on. False when the master sent no sockets.
+    /// </summary>
+    private bool TakeSockets(string message, int[] received, out int[] listening, out AcceptTurn? turn)
+    {
+        listening = [];
+        turn = null;
+        var words = message.Split(' ');
+        if (words[0] != "SOCKETS" || words.Length != 3 || !int.TryParse(words[1], out var count) || !int.TryParse(words[2], out var slot)
+            || count <= 0 || received.Length != count + (slot >= 0 ? 1 : 0))
+        {
+            return false;
+        }
+        listening = received[..count];
+        if (slot >= 0)
+        {
+            if (AcceptBoard.Attach(received[count], out var failure) is { } board)
+            {
+                turn = new AcceptTurn(board, slot);
+            }
+            else
+            {
+                ServerLog.NoAcceptBoard(log, failure!);
+            }
+        }
+        return true;
     }
 
     /// <summary>For --reload: the app's source files imported so far; the GIL must be held.</summary>

@@ -30,6 +30,9 @@ internal sealed class WorkerProcess(int id, int generation, Process process)
     /// <summary>Loaded the app and serves the listening sockets.</summary>
     public bool Accepting { get; set; }
 
+    /// <summary>Its slot on the accept board (AcceptBoard), or -1 for none.</summary>
+    public int AcceptSlot { get; set; } = -1;
+
     public DateTime LastHeartbeat { get; set; } = DateTime.UtcNow;
 
     public long Served { get; set; }

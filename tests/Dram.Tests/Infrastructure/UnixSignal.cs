@@ -8,6 +8,8 @@ public static partial class UnixSignal
     public const int Hup = 1;
     public const int Quit = 3;
     public const int Term = 15;
+    public const int Continue = 18;
+    public const int Stop = 19;
 
     public static void Send(int pid, int signal)
     {
