@@ -44,6 +44,30 @@ public static unsafe class PythonRuntime
             throw new PythonLoadException($"Python {installation.Version} from {installation.LibraryPath} failed to initialise.");
         }
 
+        SetArgv(argv);
+    }
+
+    /// <summary>
+    /// For a worker running inside the interpreter's own executable (<c>python -c</c> calling into
+    /// Dram through ctypes, with the GIL released): takes the C API from the running program, so
+    /// requests run on exactly the interpreter <c>python</c> runs, and takes the GIL back on this,
+    /// Python's main thread, which then holds it until <see cref="ReleaseMainThread"/>.
+    /// </summary>
+    public static void AttachToHost(PythonInstallation installation, IReadOnlyList<string> argv)
+    {
+        CApi.Load(LibraryLoader.OpenRunningProgram(), installation.FreeThreaded);
+        if (CApi.Py_IsInitialized() == 0)
+        {
+            throw new PythonLoadException($"Python {installation.Version} at {installation.Executable} started Dram without initialising itself.");
+        }
+        Installation = installation;
+        CApi.PyGILState_Ensure();
+        _mainThreadHoldsGil = true;
+        SetArgv(argv);
+    }
+
+    private static void SetArgv(IReadOnlyList<string> argv)
+    {
         var list = Py.Check(CApi.PyList_New(0));
         foreach (var arg in argv)
         {
@@ -91,6 +115,21 @@ public static unsafe class PythonRuntime
         return value == 0 ? "" : Py.ToStringOrNull(value) ?? Py.Describe(value);
     }
 
+    private static bool _mainThreadHoldsGil;
+
     /// <summary>The main thread gives up the GIL so the Python threads can take it.</summary>
-    public static void ReleaseMainThread() => CApi.PyEval_SaveThread();
+    public static void ReleaseMainThread()
+    {
+        _mainThreadHoldsGil = false;
+        CApi.PyEval_SaveThread();
+    }
+
+    /// <summary>Gives up the GIL if the main thread still holds it (a worker that stopped before serving).</summary>
+    public static void ReleaseMainThreadIfHeld()
+    {
+        if (_mainThreadHoldsGil)
+        {
+            ReleaseMainThread();
+        }
+    }
 }

@@ -132,7 +132,15 @@ public static class Program
         {
             return UsageError(e);
         }
-        ProcessTitle.Apply($"dram: worker {identity.Id} [{config.AppModule}]", args);
+        var title = $"dram: worker {identity.Id} [{config.AppModule}]";
+        if (HostedWorker.Active)
+        {
+            ProcessTitle.Overwrite(title);
+        }
+        else
+        {
+            ProcessTitle.Apply(title, args);
+        }
         // Before Kestrel and the thread pool start threads, so that they inherit it; the Python
         // threads take the ordinary policy back as they start (CpuScheduling says why).
         var batchError = CpuScheduling.BatchFromHere();

@@ -163,7 +163,7 @@ public sealed class DjangoTests(DjangoSite site) : IClassFixture<DjangoSite>
     public async Task StartupLogNamesTheDistributionPython()
     {
         var dram = await site.GetAsync();
-        Assert.Contains($"({PythonInterpreters.SystemPython}; libpython ", dram.Output, StringComparison.Ordinal);
+        Assert.Contains($"({PythonInterpreters.SystemPython}, running this worker)", dram.Output, StringComparison.Ordinal);
         Assert.Contains("Application mysite.wsgi loaded", dram.Output, StringComparison.Ordinal);
     }
 

@@ -39,7 +39,7 @@ public sealed class PythonSelectionTests
         Assert.Contains(itself.GetProperty("stdlib").GetString(), path);
 
         var version = string.Join('.', embedded.GetProperty("version_info").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Contains($"Python {version} ({python}; libpython ", dram.Output, StringComparison.Ordinal);
+        Assert.Contains($"Python {version} ({python}, running this worker)", dram.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("virtualenv", dram.Output, StringComparison.Ordinal);
     }
 

@@ -9,7 +9,7 @@ internal static unsafe partial class LibraryLoader
     private const int RtldGlobal = 0x100;
 
     [LibraryImport("libc", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint DlOpen(string path, int flags);
+    private static partial nint DlOpen(string? path, int flags);
 
     [LibraryImport("libc", EntryPoint = "dlsym", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint DlSym(nint handle, string symbol);
@@ -25,6 +25,22 @@ internal static unsafe partial class LibraryLoader
         {
             var message = Marshal.PtrToStringUTF8(DlError()) ?? "unknown dlopen error";
             throw new PythonLoadException($"Could not load {path}: {message}");
+        }
+        return handle;
+    }
+
+    /// <summary>
+    /// The running program and the libraries it loaded, for a process whose executable is the
+    /// Python interpreter itself (its C API is exported by the executable or its libpython).
+    /// </summary>
+    public static nint OpenRunningProgram()
+    {
+        DlError();
+        var handle = DlOpen(null, RtldNow);
+        if (handle == 0)
+        {
+            var message = Marshal.PtrToStringUTF8(DlError()) ?? "unknown dlopen error";
+            throw new PythonLoadException($"Could not look up the running Python's symbols: {message}");
         }
         return handle;
     }

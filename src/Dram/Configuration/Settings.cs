@@ -41,7 +41,7 @@ public static class Settings
         v => v.ToLowerInvariant() is "debug" or "info" or "warning" or "error" or "critical" ? null : "must be debug, info, warning, error or critical");
 
     public static readonly Setting Python = new("python", ["--python"], SettingKind.Text, "PATH", null,
-        "The Python interpreter whose libpython to embed (3.10 to 3.13). Default: $VIRTUAL_ENV/bin/python, else python3 on PATH.")
+        "The Python interpreter that runs the workers (3.10 to 3.13). Default: $VIRTUAL_ENV/bin/python, else python3 on PATH.")
     {
         // The config file is read by this interpreter, so the file cannot choose it.
         InConfigFile = false,

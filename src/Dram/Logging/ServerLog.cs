@@ -129,4 +129,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 69, Level = LogLevel.Warning, Message = "Worker {Id} is past the {Capacity} workers that take turns accepting connections; it accepts as fast as it can")]
     public static partial void AcceptBoardFull(ILogger logger, int id, int capacity);
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "Worker {Id}: could not start {Python} to run it ({Error}); starting it as a dram process embedding libpython instead")]
+    public static partial void WorkerHostFailed(ILogger logger, int id, string python, string error);
+
+    [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Python {PythonVersion} ({Executable}, running this worker){VirtualEnv}")]
+    public static partial void PythonHost(ILogger logger, string pythonVersion, string executable, string virtualEnv);
 }

@@ -53,6 +53,7 @@ public sealed partial class Arbiter
     private bool _reloadWhenAccepting;
     private ListeningSockets? _sockets;
     private AcceptBoard? _acceptBoard;
+    private readonly (string Python, string Library)? _workerHost;
     private bool _reloading;
     private int _target;
     private int _nextId = 1;
@@ -82,6 +83,29 @@ public sealed partial class Arbiter
         _controlDirectory = Directory.CreateTempSubdirectory("dram-").FullName;
         File.SetUnixFileMode(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _controlPath = Path.Combine(_controlDirectory, "control.sock");
+        _workerHost = FindWorkerHost(config);
+    }
+
+    /// <summary>
+    /// The Python executable that runs the workers and the library it loads, when Dram was built
+    /// with one (the native build); null runs workers as dram processes embedding libpython, which
+    /// is also how a Python that cannot be found gets its error reported (by the worker).
+    /// </summary>
+    private static (string Python, string Library)? FindWorkerHost(ServerConfig config)
+    {
+        var library = Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? ".", HostedWorker.LibraryName);
+        if (!File.Exists(library))
+        {
+            return null;
+        }
+        try
+        {
+            return (Dram.Python.PythonInstallation.Discover(config.Python).Executable, library);
+        }
+        catch (Dram.Python.PythonLoadException)
+        {
+            return null;
+        }
     }
 
     private abstract record Event;
@@ -219,7 +243,52 @@ public sealed partial class Arbiter
     private void Spawn(WorkerProcess? replaces, string? reason = null)
     {
         var id = _nextId++;
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        Process process;
+        try
+        {
+            process = StartWorker(id, _workerHost);
+        }
+        catch (System.ComponentModel.Win32Exception e) when (_workerHost is { } host)
+        {
+            // The interpreter went away (a virtualenv removed or rebuilt): a dram process embedding
+            // it reports what is wrong the usual way, or serves if it can.
+            ServerLog.WorkerHostFailed(_log, id, host.Python, e.Message);
+            process = StartWorker(id, null);
+        }
+        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces, ReplacementReason = reason };
+        if (replaces is not null)
+        {
+            replaces.ReplacedBy = worker;
+        }
+        process.Exited += (_, _) => _events.Writer.TryWrite(new ExitEvent(worker));
+        _workers.Add(worker);
+        _metrics.WorkersAlive(_workers.Count);
+        ServerLog.BootingWorker(_log, id, worker.Pid);
+    }
+
+    /// <summary>
+    /// Starts worker <paramref name="id"/>: the Python executable running the worker library when
+    /// there is a <paramref name="host"/>, else this executable (which embeds libpython).
+    /// </summary>
+    private Process StartWorker(int id, (string Python, string Library)? host)
+    {
+        var start = new ProcessStartInfo(host?.Python ?? Environment.ProcessPath!) { UseShellExecute = false };
+        if (host is { } hosted)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(HostedWorker.Bootstrap);
+            start.Environment[HostedWorker.LibraryVariable] = hosted.Library;
+            // Read by the runtime as it starts inside Python (ProcessTitle says why).
+            if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)
+            {
+                start.Environment["DOTNET_GCgen0size"] = "400000";
+            }
+            // Python copies the environment into os.environ as it starts, before Dram runs.
+            foreach (var (key, value) in _config.Environment)
+            {
+                start.Environment[key] = value;
+            }
+        }
         foreach (var arg in _args)
         {
             start.ArgumentList.Add(arg);
@@ -231,15 +300,7 @@ public sealed partial class Arbiter
         start.Environment[EffectiveSettings.HandoffVariable] = _handoff;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
-        var worker = new WorkerProcess(id, _generation, process) { Replaces = replaces, ReplacementReason = reason };
-        if (replaces is not null)
-        {
-            replaces.ReplacedBy = worker;
-        }
-        process.Exited += (_, _) => _events.Writer.TryWrite(new ExitEvent(worker));
-        _workers.Add(worker);
-        _metrics.WorkersAlive(_workers.Count);
-        ServerLog.BootingWorker(_log, id, worker.Pid);
+        return process;
     }
 
     private async Task AcceptWorkersAsync(Socket control)

@@ -34,6 +34,55 @@ internal static partial class ProcessTitle
     }
 
     /// <summary>
+    /// Writes <paramref name="title"/> over this process's command line in place, for a worker the
+    /// Python executable runs (re-executing would start Python again): the kernel shows the memory
+    /// between arg_start and arg_end of /proc/self/stat as the command line, and the Python
+    /// bootstrap's arguments leave room for a title. Also names the main thread (comm) "dram".
+    /// </summary>
+    public static unsafe void Overwrite(string title)
+    {
+        if (Environment.GetEnvironmentVariable("DRAM_NO_PROCESS_TITLE") == "1")
+        {
+            return;
+        }
+        string stat;
+        try
+        {
+            stat = File.ReadAllText("/proc/self/stat");
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        // Fields after the command name, which may hold spaces: arg_start and arg_end are fields 48 and 49.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        if (fields.Length < 47 || !ulong.TryParse(fields[45], out var start) || !ulong.TryParse(fields[46], out var end) || end <= start)
+        {
+            return;
+        }
+        var room = new Span<byte>((void*)start, (int)(end - start));
+        var bytes = Encoding.UTF8.GetBytes(title);
+        var length = Math.Min(bytes.Length, room.Length - 1);
+        bytes.AsSpan(0, length).CopyTo(room);
+        room[length..].Clear();
+        SetName(15, "dram"u8);
+    }
+
+    private static unsafe void SetName(int option, ReadOnlySpan<byte> name)
+    {
+        Span<byte> terminated = stackalloc byte[name.Length + 1];
+        name.CopyTo(terminated);
+        terminated[^1] = 0;
+        fixed (byte* p = terminated)
+        {
+            _ = Prctl(option, (nint)p, 0, 0, 0);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "prctl")]
+    private static partial int Prctl(int option, nint arg2, nint arg3, nint arg4, nint arg5);
+
+    /// <summary>
     /// Re-executes this process with <paramref name="title"/> as its command line, unless it already
     /// carries it. Returns only when the title is in place or cannot be set (then nothing changes).
     /// </summary>

@@ -86,9 +86,23 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
                 NativeEnvironment.Set(key, value);
             }
             var installation = PythonInstallation.Discover(config.Python);
-            PythonRuntime.Initialize(installation, ["dram", .. args]);
-            ServerLog.Python(log, installation.Version, installation.Executable, installation.LibraryPath!,
-                installation.IsVirtualEnv ? $"; virtualenv {installation.Prefix}" : "");
+            if (HostedWorker.Active)
+            {
+                PythonRuntime.AttachToHost(installation, ["dram", .. args]);
+            }
+            else
+            {
+                PythonRuntime.Initialize(installation, ["dram", .. args]);
+            }
+            var venv = installation.IsVirtualEnv ? $"; virtualenv {installation.Prefix}" : "";
+            if (HostedWorker.Active)
+            {
+                ServerLog.PythonHost(log, installation.Version, installation.Executable, venv);
+            }
+            else
+            {
+                ServerLog.Python(log, installation.Version, installation.Executable, installation.LibraryPath!, venv);
+            }
             PythonRuntime.PrependSysPath([config.Chdir, .. config.PythonPath]);
             hooks = WorkerHooks.Create(config, identity, startDirectory, errorLog, log);
             app = AppLoader.Load(config.AppModule);
