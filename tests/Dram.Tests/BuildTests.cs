@@ -18,6 +18,9 @@ public sealed class BuildTests
         var libraries = await ExternalCommand.RunCheckedAsync("ldd", [DramBinary.Path]);
         Assert.DoesNotContain("libcoreclr", libraries, StringComparison.Ordinal);
         Assert.DoesNotContain("libhostfxr", libraries, StringComparison.Ordinal);
+        // Beside it, the worker library each worker's Python loads.
+        var exports = await ExternalCommand.RunCheckedAsync("nm", ["-D", "--defined-only", Path.Combine(directory, "dram-worker.so")]);
+        Assert.Contains(" T dram_worker_main", exports, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,7 +43,44 @@ public sealed class BuildTests
         Assert.Contains("dram: no C compiler (gcc or clang) to link the native binary; building for the JIT", output, StringComparison.Ordinal);
         Assert.Contains("'apt install gcc' gives the native build", output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^dram \d+\.\d+\.\d+$", output);
-        Assert.True(File.Exists(Path.Combine(checkout.Path, "src", "Dram", "bin", "dram", "dram.dll")));
+        var built = Path.Combine(checkout.Path, "src", "Dram", "bin", "dram");
+        Assert.True(File.Exists(Path.Combine(built, "dram.dll")));
+        Assert.False(File.Exists(Path.Combine(built, "dram-worker.so")));
+
+        // With no worker library, the worker is a dram process embedding libpython, and serves.
+        var port = FreePort.Next();
+        using var server = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(built, "dram"),
+            ["--bind", $"127.0.0.1:{port}", "--chdir", Repo.Apps, "--python", PythonInterpreters.SystemPython, "slow_import:application"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var log = server.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = new HttpClient();
+            string? body = null;
+            for (var attempt = 0; attempt < 300 && body is null; attempt++)
+            {
+                try
+                {
+                    body = await client.GetStringAsync($"http://127.0.0.1:{port}/");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            Assert.NotNull(body);
+            var pid = int.Parse(body!.Split(' ')[0]["pid=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(Path.Combine(built, "dram"), new FileInfo($"/proc/{pid}/exe").LinkTarget);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+        Assert.Contains($"({PythonInterpreters.SystemPython}; libpython ", await log, StringComparison.Ordinal);
     }
 
     /// <summary>The script, the shared build properties and src/ without build output.</summary>

@@ -75,6 +75,21 @@ public sealed class PythonSelectionTests
         Assert.Contains("Pass --python", output, StringComparison.Ordinal);
     }
 
+    [PythonFact(PythonInterpreters.SystemLabel)]
+    public async Task EachWorkerIsTheInterpreterItselfTitledAsADramWorker()
+    {
+        await using var dram = await DramProcess.StartAsync("slow_import:application", ["--python", PythonInterpreters.SystemPython, "-w", "2"]);
+        var workers = await WorkerProbe.WaitForWorkersAsync(dram, 2, TimeSpan.FromSeconds(30));
+        var interpreter = Path.GetFullPath(new FileInfo(PythonInterpreters.SystemPython).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? PythonInterpreters.SystemPython);
+        foreach (var pid in workers)
+        {
+            Assert.Equal(interpreter, new FileInfo($"/proc/{pid}/exe").ResolveLinkTarget(returnFinalTarget: true)?.FullName);
+            var title = File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0');
+            Assert.Matches(@"^dram: worker [12] \[slow_import:application\]$", title);
+            Assert.Equal("dram", File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n'));
+        }
+    }
+
     [Fact]
     public async Task VirtualEnvThatDoesNotExistExitsThreeNamingTheVariable()
     {
