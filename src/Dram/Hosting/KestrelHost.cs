@@ -23,10 +23,15 @@ public sealed class KestrelHost : IAsyncDisposable
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
-    /// in as descriptors: Kestrel never binds an address itself. With a <paramref name="turn"/>, the
-    /// worker takes new connections in turn with the others sharing those sockets.
+    /// in as descriptors: Kestrel never binds an address itself.
     /// </summary>
-    internal KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null, AcceptTurn? turn = null)
+    public KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls = null)
+        : this(config, descriptors, loggerFactory, tls, turn: null)
+    {
+    }
+
+    /// <summary>A worker's host; with a <paramref name="turn"/>, it takes new connections in turn with the other workers.</summary>
+    internal KestrelHost(ServerConfig config, IReadOnlyList<int> descriptors, ILoggerFactory loggerFactory, TlsCredentials? tls, AcceptTurn? turn)
     {
         // A bare LF ending a request or header line is answered 400. RFC 9112 lets a server accept
         // it, but a proxy in front that does not would see different header lines than Dram does:
