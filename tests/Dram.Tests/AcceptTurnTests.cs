@@ -62,20 +62,9 @@ public sealed class AcceptTurnTests(ITestOutputHelper output)
             DramProcess.SignalProcess(victim, DramProcess.SigKill);
             Assert.True(await dram.WaitForOutputAsync($"(pid {victim}) died: killed by SIGKILL", TimeSpan.FromSeconds(10)), dram.Output);
 
-            var clock = Stopwatch.StartNew();
-            var fresh = await OpenAtOnceAsync(dram.Port, 20);
-            try
-            {
-                var answeredBy = await AskEachAsync(fresh, TimeSpan.FromSeconds(10));
-                output.WriteLine($"20 new connections answered in {clock.ElapsedMilliseconds} ms");
-                Assert.All(answeredBy, pid => Assert.Equal(survivor, pid));
-                RobustnessLog.Record("Faults", "-w 2: a worker holding half the keep-alive connections is SIGKILLed, then 20 clients connect at once",
-                    "the other worker accepts and answers all 20 at once, not waiting for the replacement (which takes 20 s to load)");
-            }
-            finally
-            {
-                DisposeAll(fresh);
-            }
+            Assert.All(await FreshConnectionsAnsweredByAsync(dram.Port, 20), pid => Assert.Equal(survivor, pid));
+            RobustnessLog.Record("Faults", "-w 2: a worker holding half the keep-alive connections is SIGKILLed, then 20 clients connect at once",
+                "the other worker accepts and answers all 20 at once, not waiting for the replacement (which takes 20 s to load)");
         }
         finally
         {
@@ -97,26 +86,32 @@ public sealed class AcceptTurnTests(ITestOutputHelper output)
             // Stopped, the worker still counts as accepting and holds as many connections as the
             // other: by the turn alone the running worker would take one or two and then pause.
             UnixSignal.Send(stopped, UnixSignal.Stop);
-            var clock = Stopwatch.StartNew();
-            var fresh = await OpenAtOnceAsync(dram.Port, 20);
-            try
-            {
-                var answeredBy = await AskEachAsync(fresh, TimeSpan.FromSeconds(10));
-                output.WriteLine($"20 new connections answered in {clock.ElapsedMilliseconds} ms");
-                Assert.All(answeredBy, pid => Assert.Equal(running, pid));
-                RobustnessLog.Record("Faults", "-w 2: a worker holding half the keep-alive connections is stopped (SIGSTOP), then 20 clients connect at once",
-                    "the running worker sees connections left waiting and accepts them although it holds more than its turn; all 20 answered");
-            }
-            finally
-            {
-                DisposeAll(fresh);
-            }
+            Assert.All(await FreshConnectionsAnsweredByAsync(dram.Port, 20), pid => Assert.Equal(running, pid));
+            RobustnessLog.Record("Faults", "-w 2: a worker holding half the keep-alive connections is stopped (SIGSTOP), then 20 clients connect at once",
+                "the running worker sees connections left waiting and accepts them although it holds more than its turn; all 20 answered");
         }
         finally
         {
             UnixSignal.Send(stopped, UnixSignal.Continue);
             DisposeAll(held);
             output.WriteLine(dram.Output);
+        }
+    }
+
+    /// <summary>Opens <paramref name="count"/> connections at once, asks once on each (answers due within 10 s), closes them; the answering pids.</summary>
+    private async Task<int[]> FreshConnectionsAnsweredByAsync(int port, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        var fresh = await OpenAtOnceAsync(port, count);
+        try
+        {
+            var pids = await AskEachAsync(fresh, TimeSpan.FromSeconds(10));
+            output.WriteLine($"{count} new connections answered in {clock.ElapsedMilliseconds} ms");
+            return pids;
+        }
+        finally
+        {
+            DisposeAll(fresh);
         }
     }
 
