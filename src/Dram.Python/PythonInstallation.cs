@@ -56,6 +56,9 @@ print(json.dumps({
     public bool FreeThreaded { get; }
     public bool IsVirtualEnv => Prefix != BasePrefix;
 
+    /// <summary>What the interpreter printed for the probe (see <see cref="FromProbeOutput"/>).</summary>
+    public string ProbeOutput { get; private init; } = "";
+
     /// <summary>
     /// <paramref name="explicitPython"/> (the --python flag) wins, then <c>$VIRTUAL_ENV/bin/python</c>,
     /// then <c>python3</c> on PATH, as a shell in that environment would pick.
@@ -137,7 +140,16 @@ print(json.dumps({
         {
             throw new PythonLoadException($"{path} failed (exit {exitCode}) when asked for its version and paths:\n{stderr.Trim()}\nDram needs CPython 3.10 to 3.13.");
         }
+        return FromProbeOutput(path, stdout);
+    }
 
+    /// <summary>
+    /// The installation described by <paramref name="stdout"/>, what the interpreter at
+    /// <paramref name="path"/> printed for the probe (<see cref="ProbeOutput"/> hands it on, so a
+    /// worker the master already probed for need not run the interpreter again).
+    /// </summary>
+    public static PythonInstallation FromProbeOutput(string path, string stdout)
+    {
         JsonElement root;
         try
         {
@@ -220,7 +232,10 @@ print(json.dumps({
 
         return new PythonInstallation(root.GetProperty("executable").GetString()!, version, minor,
             root.GetProperty("prefix").GetString()!, basePrefix, library, searched,
-            root.GetProperty("gil_disabled").GetBoolean());
+            root.GetProperty("gil_disabled").GetBoolean())
+        {
+            ProbeOutput = stdout,
+        };
     }
 
     /// <summary>The reason this installation cannot be embedded, with the fix, or null when it can.</summary>

@@ -19,7 +19,8 @@ public static unsafe class HostedWorker
     public const string LibraryVariable = "DRAM_WORKER_LIBRARY";
 
     /// <summary>
-    /// Run by <c>python -c</c> with the worker's arguments after it. sys.path loses the '' that -c
+    /// Run by <c>python -c</c> with the master's probe of the interpreter (PythonInstallation's
+    /// ProbeOutput, so the worker need not run it again) and then the worker's arguments. sys.path loses the '' that -c
     /// puts first (the app's directory comes from --chdir and --pythonpath, as in Gunicorn); SIGINT
     /// goes back to the default, since the server owns signals; the interpreter exits at once with
     /// the worker's exit code, its atexit handlers having been run by the worker.
@@ -28,17 +29,22 @@ public static unsafe class HostedWorker
         "import ctypes, os, signal, sys\n"
         + "if sys.path and sys.path[0] == '': del sys.path[0]\n"
         + "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
-        + "args = [a.encode('utf-8', 'surrogateescape') for a in sys.argv[1:]]\n"
+        + "probe = sys.argv[1].encode('utf-8', 'surrogateescape')\n"
+        + "args = [a.encode('utf-8', 'surrogateescape') for a in sys.argv[2:]]\n"
         + "worker = ctypes.CDLL(os.environ.pop('" + LibraryVariable + "'))\n"
-        + "os._exit(worker.dram_worker_main(len(args), (ctypes.c_char_p * (len(args) + 1))(*args)))\n";
+        + "os._exit(worker.dram_worker_main(len(args), (ctypes.c_char_p * (len(args) + 1))(*args), probe))\n";
 
     /// <summary>True in a worker that runs inside the Python executable.</summary>
     public static bool Active { get; private set; }
 
+    /// <summary>The master's probe of this interpreter (see <see cref="Bootstrap"/>).</summary>
+    public static string ProbeOutput { get; private set; } = "";
+
     [UnmanagedCallersOnly(EntryPoint = "dram_worker_main")]
-    public static int Run(int argc, byte** argv)
+    public static int Run(int argc, byte** argv, byte* probe)
     {
         Active = true;
+        ProbeOutput = Marshal.PtrToStringUTF8((nint)probe) ?? "";
         var args = new string[argc];
         for (var i = 0; i < argc; i++)
         {

@@ -53,7 +53,7 @@ public sealed partial class Arbiter
     private bool _reloadWhenAccepting;
     private ListeningSockets? _sockets;
     private AcceptBoard? _acceptBoard;
-    private readonly (string Python, string Library)? _workerHost;
+    private readonly (string Python, string Library, string Probe)? _workerHost;
     private bool _reloading;
     private int _target;
     private int _nextId = 1;
@@ -91,7 +91,7 @@ public sealed partial class Arbiter
     /// with one (the native build); null runs workers as dram processes embedding libpython, which
     /// is also how a Python that cannot be found gets its error reported (by the worker).
     /// </summary>
-    private static (string Python, string Library)? FindWorkerHost(ServerConfig config)
+    private static (string Python, string Library, string Probe)? FindWorkerHost(ServerConfig config)
     {
         var library = Path.Combine(Path.GetDirectoryName(Environment.ProcessPath) ?? ".", HostedWorker.LibraryName);
         if (!File.Exists(library))
@@ -100,7 +100,8 @@ public sealed partial class Arbiter
         }
         try
         {
-            return (Dram.Python.PythonInstallation.Discover(config.Python).Executable, library);
+            var installation = Dram.Python.PythonInstallation.Discover(config.Python);
+            return (installation.Executable, library, installation.ProbeOutput);
         }
         catch (Dram.Python.PythonLoadException)
         {
@@ -270,13 +271,14 @@ public sealed partial class Arbiter
     /// Starts worker <paramref name="id"/>: the Python executable running the worker library when
     /// there is a <paramref name="host"/>, else this executable (which embeds libpython).
     /// </summary>
-    private Process StartWorker(int id, (string Python, string Library)? host)
+    private Process StartWorker(int id, (string Python, string Library, string Probe)? host)
     {
         var start = new ProcessStartInfo(host?.Python ?? Environment.ProcessPath!) { UseShellExecute = false };
         if (host is { } hosted)
         {
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add(HostedWorker.Bootstrap);
+            start.ArgumentList.Add(hosted.Probe);
             start.Environment[HostedWorker.LibraryVariable] = hosted.Library;
             // Read by the runtime as it starts inside Python (ProcessTitle says why).
             if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)

@@ -85,7 +85,9 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
             {
                 NativeEnvironment.Set(key, value);
             }
-            var installation = PythonInstallation.Discover(config.Python);
+            var installation = HostedWorker.Active
+                ? PythonInstallation.FromProbeOutput(Environment.ProcessPath ?? "python", HostedWorker.ProbeOutput)
+                : PythonInstallation.Discover(config.Python);
             if (HostedWorker.Active)
             {
                 PythonRuntime.AttachToHost(installation, ["dram", .. args]);
