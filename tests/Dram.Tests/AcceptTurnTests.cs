@@ -86,6 +86,9 @@ public sealed class AcceptTurnTests(ITestOutputHelper output)
             // Stopped, the worker still counts as accepting and holds as many connections as the
             // other: by the turn alone the running worker would take one or two and then pause.
             UnixSignal.Send(stopped, UnixSignal.Stop);
+            // The signal takes effect when the kernel next schedules the worker's threads: until then
+            // it could still accept a fresh connection and then hold it unanswered.
+            Assert.True(await AllThreadsStoppedAsync(stopped, TimeSpan.FromSeconds(10)), $"worker {stopped} did not stop");
             Assert.All(await FreshConnectionsAnsweredByAsync(dram.Port, 20), pid => Assert.Equal(running, pid));
             RobustnessLog.Record("Faults", "-w 2: a worker holding half the keep-alive connections is stopped (SIGSTOP), then 20 clients connect at once",
                 "the running worker sees connections left waiting and accepts them although it holds more than its turn; all 20 answered");
@@ -113,6 +116,24 @@ public sealed class AcceptTurnTests(ITestOutputHelper output)
         {
             DisposeAll(fresh);
         }
+    }
+
+    /// <summary>Polls until every thread of <paramref name="pid"/> is in the stopped state (T).</summary>
+    private static async Task<bool> AllThreadsStoppedAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var states = Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .Select(task => File.ReadAllText(Path.Combine(task, "stat")))
+                .Select(stat => stat[stat.LastIndexOf(')') + 2]);
+            if (states.All(state => state == 'T'))
+            {
+                return true;
+            }
+            await Task.Delay(10);
+        }
+        return false;
     }
 
     private static async Task<RawHttpConnection[]> OpenAtOnceAsync(int port, int count) =>
