@@ -285,11 +285,12 @@ public sealed partial class Arbiter
             {
                 start.Environment["DOTNET_GCgen0size"] = "400000";
             }
-            // Python copies the environment into os.environ as it starts, before Dram runs.
-            foreach (var (key, value) in _config.Environment)
-            {
-                start.Environment[key] = value;
-            }
+        }
+        // -e and raw_env: in the environment the worker starts with, where Python reads os.environ
+        // from as it starts (before Dram runs, when Python runs the worker).
+        foreach (var (key, value) in _config.Environment)
+        {
+            start.Environment[key] = value;
         }
         foreach (var arg in _args)
         {

@@ -15,6 +15,8 @@ internal static partial class ProcessTitle
 {
     public const string ArgumentsVariable = "DRAM_ARGS";
 
+    private const int PrSetName = 15;
+
     [LibraryImport("libc", EntryPoint = "execv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int ExecV(string path, nint[] argv);
 
@@ -65,17 +67,9 @@ internal static partial class ProcessTitle
         var length = Math.Min(bytes.Length, room.Length - 1);
         bytes.AsSpan(0, length).CopyTo(room);
         room[length..].Clear();
-        SetName(15, "dram"u8);
-    }
-
-    private static unsafe void SetName(int option, ReadOnlySpan<byte> name)
-    {
-        Span<byte> terminated = stackalloc byte[name.Length + 1];
-        name.CopyTo(terminated);
-        terminated[^1] = 0;
-        fixed (byte* p = terminated)
+        fixed (byte* name = "dram\0"u8)
         {
-            _ = Prctl(option, (nint)p, 0, 0, 0);
+            _ = Prctl(PrSetName, (nint)name, 0, 0, 0);
         }
     }
 

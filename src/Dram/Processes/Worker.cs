@@ -81,29 +81,18 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         try
         {
             Directory.SetCurrentDirectory(config.Chdir);
-            foreach (var (key, value) in config.Environment)
-            {
-                NativeEnvironment.Set(key, value);
-            }
-            var installation = HostedWorker.Active
-                ? PythonInstallation.FromProbeOutput(Environment.ProcessPath ?? "python", HostedWorker.ProbeOutput)
-                : PythonInstallation.Discover(config.Python);
+            PythonInstallation installation;
             if (HostedWorker.Active)
             {
+                installation = PythonInstallation.FromProbeOutput(Environment.ProcessPath ?? "python", HostedWorker.ProbeOutput);
                 PythonRuntime.AttachToHost(installation, ["dram", .. args]);
+                ServerLog.PythonHost(log, installation.Version, installation.Executable, VirtualEnvNote(installation));
             }
             else
             {
+                installation = PythonInstallation.Discover(config.Python);
                 PythonRuntime.Initialize(installation, ["dram", .. args]);
-            }
-            var venv = installation.IsVirtualEnv ? $"; virtualenv {installation.Prefix}" : "";
-            if (HostedWorker.Active)
-            {
-                ServerLog.PythonHost(log, installation.Version, installation.Executable, venv);
-            }
-            else
-            {
-                ServerLog.Python(log, installation.Version, installation.Executable, installation.LibraryPath!, venv);
+                ServerLog.Python(log, installation.Version, installation.Executable, installation.LibraryPath!, VirtualEnvNote(installation));
             }
             PythonRuntime.PrependSysPath([config.Chdir, .. config.PythonPath]);
             hooks = WorkerHooks.Create(config, identity, startDirectory, errorLog, log);
@@ -218,6 +207,9 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
     }
+
+    private static string VirtualEnvNote(PythonInstallation installation) =>
+        installation.IsVirtualEnv ? $"; virtualenv {installation.Prefix}" : "";
 
     /// <summary>
     /// Reads the master's SOCKETS message: the listening descriptors, then (with a slot of 0 or more)
