@@ -1,5 +1,6 @@
 using System.Text;
 using Dram.Configuration;
+using Dram.Logging;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,6 +21,8 @@ public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
     private readonly DrainableTransport _transport;
+    private readonly BlockMemoryPool.Factory _pools = new();
+    private readonly ILogger _log;
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
@@ -37,11 +40,25 @@ public sealed class KestrelHost : IAsyncDisposable
         // it, but a proxy in front that does not would see different header lines than Dram does:
         // the disagreement request smuggling is built on. Read when the server below is created.
         AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
+        _log = loggerFactory.CreateLogger("dram");
         var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging();
         if (tls is not null)
         {
             KestrelHttpsServices.AddTo(services);
         }
+        services.AddSingleton<IMemoryPoolFactory<byte>>(_pools);
+        new ServiceCollectionWebHostBuilder(services).UseSockets(transport =>
+        {
+            // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
+            // and never blocks, so it runs where the read completed instead of hopping threads.
+            transport.UnsafePreferInlineScheduling = true;
+            // The transport's read buffer is where a request line or header line waits to be parsed.
+            transport.MaxReadBufferSize = config.Limits.ReadBufferSize;
+            // A connection rents a 64 KiB block only once data has arrived (a zero-byte receive
+            // first), so an idle keep-alive connection holds none (BlockMemoryPool).
+            transport.WaitForDataBeforeAllocatingBuffer = true;
+        });
+        var applicationServices = services.BuildServiceProvider();
         var options = new KestrelServerOptions
         {
             AddServerHeader = false,
@@ -50,7 +67,7 @@ public sealed class KestrelHost : IAsyncDisposable
             // alone is held to its grammar (digits only), which Kestrel's own parse is not.
             RequestHeaderEncodingSelector = static name => name == HeaderNames.ContentLength ? StrictContentLengthEncoding.Instance : Encoding.Latin1,
             ResponseHeaderEncodingSelector = static _ => Encoding.Latin1,
-            ApplicationServices = services.BuildServiceProvider(),
+            ApplicationServices = applicationServices,
         };
         config.Limits.ApplyTo(options.Limits);
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(1, config.KeepAlive));
@@ -103,19 +120,7 @@ public sealed class KestrelHost : IAsyncDisposable
             }
         }
 
-        var transport = new SocketTransportOptions
-        {
-            // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
-            // and never blocks, so it runs where the read completed instead of hopping threads.
-            UnsafePreferInlineScheduling = true,
-            // The transport's read buffer is where a request line or header line waits to be parsed.
-            MaxReadBufferSize = config.Limits.ReadBufferSize,
-            // Read into a buffer straight away instead of first waiting with a zero-byte receive:
-            // one system call per read instead of two (bench/NOTES.md has the measurements). The
-            // cost is the buffer an idle keep-alive connection holds (docs/limits.md).
-            WaitForDataBeforeAllocatingBuffer = false,
-        };
-        IConnectionListenerFactory sockets = new SocketTransportFactory(Options.Create(transport), loggerFactory);
+        IConnectionListenerFactory sockets = applicationServices.GetRequiredService<IConnectionListenerFactory>();
         if (routesCleartextHttp2)
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
@@ -127,8 +132,16 @@ public sealed class KestrelHost : IAsyncDisposable
     /// <summary>At least one listening socket serves TLS (a certificate is configured and a bind is TCP).</summary>
     public bool ServesTls { get; }
 
-    public Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull =>
-        _server.StartAsync(application, CancellationToken.None);
+    public async Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull
+    {
+        await _server.StartAsync(application, CancellationToken.None);
+        // The transport creates its pools when it binds; a future Kestrel that no longer takes
+        // them from the services would still serve, only slower, so say so rather than fail.
+        if (!_pools.Used)
+        {
+            ServerLog.TransportPoolIgnored(_log, Environment.Version.ToString());
+        }
+    }
 
     /// <summary>
     /// The first step of a graceful stop: stops accepting and waits up to <paramref name="limit"/>

@@ -135,4 +135,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Python {PythonVersion} ({Executable}, running this worker){VirtualEnv}")]
     public static partial void PythonHost(ILogger logger, string pythonVersion, string executable, string virtualEnv);
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Kestrel's socket transport (.NET {Runtime}) did not take Dram's 64 KiB buffer pool: requests are served, but request bodies arrive 4 KiB per read and each read allocates; please report this with the .NET version")]
+    public static partial void TransportPoolIgnored(ILogger logger, string runtime);
 }

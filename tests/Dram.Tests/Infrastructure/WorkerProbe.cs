@@ -23,32 +23,56 @@ public static partial class WorkerProbe
 
     /// <summary>
     /// Asks over fresh connections until every pid in <paramref name="pids"/> has answered; returns
-    /// false on timeout.
+    /// false on timeout. Each probe connection stays open until the end: workers take new
+    /// connections in turn by how many they hold, so one already holding a test's keep-alive load
+    /// takes new connections only once the others hold about as many.
     /// </summary>
     public static async Task<bool> WaitUntilAnsweringAsync(int port, IEnumerable<int> pids, TimeSpan timeout)
     {
         var missing = pids.ToHashSet();
         var deadline = DateTime.UtcNow + timeout;
-        while (missing.Count > 0 && DateTime.UtcNow < deadline)
+        var held = new Queue<RawHttpConnection>();
+        try
         {
-            try
+            while (missing.Count > 0 && DateTime.UtcNow < deadline)
             {
-                var (status, pid, _) = await AskAsync(port, timeout: TimeSpan.FromSeconds(10));
-                if (status == 200)
+                try
                 {
-                    missing.Remove(pid);
+                    var connection = await RawHttpConnection.OpenAsync(port);
+                    held.Enqueue(connection);
+                    if (held.Count > MaxHeld)
+                    {
+                        held.Dequeue().Dispose();
+                    }
+                    await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                    var response = await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
+                    var match = AnswerPattern().Match(response.BodyText);
+                    if (response.StatusCode == 200 && match.Success)
+                    {
+                        missing.Remove(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+                    }
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+                {
+                }
+                if (missing.Count > 0)
+                {
+                    await Task.Delay(10);
                 }
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        }
+        finally
+        {
+            foreach (var connection in held)
             {
-            }
-            if (missing.Count > 0)
-            {
-                await Task.Delay(10);
+                connection.Dispose();
             }
         }
         return missing.Count == 0;
     }
+
+    // More than any test's keep-alive load holds on one worker.
+    private const int MaxHeld = 256;
 
     /// <summary>Waits until the master has <paramref name="count"/> workers and every one of them answers.</summary>
     public static async Task<IReadOnlyList<int>> WaitForWorkersAsync(DramProcess dram, int count, TimeSpan timeout)
