@@ -9,8 +9,8 @@ if [[ "${1:-}" == "--tests" ]]; then
     # The Django deployment tests start real PostgreSQL, nginx, systemd-socket-activate and Chromium;
     # the TLS tests make certificates with openssl and speak HTTP/2 with nghttp; the logging tests
     # compare Dram's access log with Gunicorn's and rotate logs with logrotate; the proxy tests
-    # send PROXY headers from HAProxy and nginx's stream module.
-    packages+=(curl procps postgresql nginx systemd chromium openssl nghttp2-client gunicorn logrotate haproxy libnginx-mod-stream)
+    # send PROXY headers from HAProxy and nginx's stream module; strace shows a file body leaving by sendfile.
+    packages+=(curl procps postgresql nginx systemd chromium openssl nghttp2-client gunicorn logrotate haproxy libnginx-mod-stream strace)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -7,8 +7,10 @@ namespace Dram.Wsgi;
 
 /// <summary>
 /// wsgi.file_wrapper(filelike, block_size=8192). For a regular file the body is sent from the file
-/// descriptor by positional reads straight into Kestrel's output buffers with the GIL released,
-/// starting at the file object's current position (<c>tell()</c>) and stopping at Content-Length.
+/// descriptor with the GIL released, starting at the file object's current position (<c>tell()</c>)
+/// and stopping at Content-Length: on a plain HTTP/1.1 connection with sendfile(2)
+/// (<see cref="IConnectionFileSender"/>), otherwise (TLS, HTTP/2) by positional reads straight into
+/// Kestrel's output buffers.
 /// Anything else (BytesIO, a socket) is iterated with <c>read(block_size)</c> like any iterable.
 /// </summary>
 internal static unsafe class FileWrapper
@@ -169,6 +171,10 @@ internal static unsafe class FileWrapper
         using var handle = new SafeFileHandle(fd, ownsHandle: false);
         using (GilReleased.Scope())
         {
+            if (request.FileSender is { } sender && request.SendInPlace(sender, handle, position, count))
+            {
+                return true;
+            }
             var offset = position;
             var end = position + count;
             while (offset < end)

@@ -1205,6 +1205,75 @@ internal sealed unsafe class WsgiRequest
         }
     }
 
+    /// <summary>
+    /// The connection's sendfile(2) path, for a body of known length on a connection that has one
+    /// (plain HTTP/1.1); null otherwise.
+    /// </summary>
+    internal IConnectionFileSender? FileSender =>
+        _contentLength >= 0 ? FeatureLookup.Optional<IConnectionFileSender>(_features) : null;
+
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
+    /// with sendfile(2), the headers (sent already) first; the GIL released by the caller. The same
+    /// count goes through Kestrel as bytes the connection sends the file in place of, so Kestrel's
+    /// Content-Length, data-rate and keep-alive accounting stay as for any body. Returns once the
+    /// file is sent (the descriptor is Python's and closes after the response) or the client is gone;
+    /// false when the connection declined the file (nothing of the body written yet).
+    /// </summary>
+    internal bool SendInPlace(IConnectionFileSender sender, Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        if (!FlushWithoutGil())
+        {
+            return true;
+        }
+        var sent = sender.SendInPlace(file, offset, count, sender.Written);
+        if (sent is null)
+        {
+            return false;
+        }
+        var remaining = count;
+        while (remaining > 0)
+        {
+            lock (_gate)
+            {
+                if (_released)
+                {
+                    break;
+                }
+                var memory = _body.Writer.GetMemory((int)Math.Min(InPlaceSlice, remaining));
+                if (memory.IsEmpty)
+                {
+                    ClientWentAway();
+                    break;
+                }
+                var length = (int)Math.Min(memory.Length, remaining);
+                _body.Writer.Advance(length);
+                _written += length;
+                remaining -= length;
+            }
+            if (!FlushWithoutGil())
+            {
+                break;
+            }
+        }
+        if (remaining > 0 || !ClientWait.Completes(sent, _runtime.Options.ClientStallLimit))
+        {
+            // The connection cannot finish this body (the client went away, or stopped reading
+            // for the stall limit): end it, which ends the send and frees the file.
+            FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).Abort();
+            sender.Abandon();
+            sent.Wait();
+        }
+        if (!sent.Result)
+        {
+            ClientWentAway();
+        }
+        return true;
+    }
+
+    // As much as one flush carries: Kestrel's transport holds back a writer above 64 KiB unsent.
+    private const int InPlaceSlice = 64 * 1024;
+
     internal bool Started => _started;
 
     internal bool HeadersSent => _headersSent;

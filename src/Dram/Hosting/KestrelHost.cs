@@ -116,6 +116,7 @@ public sealed class KestrelHost : IAsyncDisposable
                 {
                     listen.Protocols = HttpProtocols.Http1;
                     AcceptProxyHeader(listen);
+                    listen.Use(static next => new SocketOutputMiddleware(next).OnConnectionAsync);
                 });
             }
         }

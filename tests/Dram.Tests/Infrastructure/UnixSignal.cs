@@ -6,6 +6,7 @@ namespace Dram.Tests.Infrastructure;
 public static partial class UnixSignal
 {
     public const int Hup = 1;
+    public const int Interrupt = 2;
     public const int Quit = 3;
     public const int Term = 15;
     public const int Continue = 18;
