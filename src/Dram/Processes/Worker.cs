@@ -146,6 +146,18 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         // makes the master bind.
         using var control = Connect(identity.ControlSocket);
         control.Send($"BOOTED {identity.Id} {Environment.ProcessId}");
+        // A stop signal before the master hands over the sockets (the master stopping at that
+        // moment answers no more BOOTED messages) ends the worker here: nothing is in flight yet.
+        while (!control.Socket.Poll(TimeSpan.FromMilliseconds(100), System.Net.Sockets.SelectMode.SelectRead))
+        {
+            if (_stop.Task.IsCompleted)
+            {
+                ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, _stop.Task.Result.Signal);
+                hooks?.Exiting();
+                RunAtExit();
+                return 0;
+            }
+        }
         var (reply, received) = DescriptorPassing.Receive(control.Socket);
         if (!TakeSockets(System.Text.Encoding.UTF8.GetString(reply), received, out var descriptors, out var turn))
         {
