@@ -5,10 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dram.Hosting;
 
 /// <summary>
-/// Lets Kestrel's service registrations (UseSockets) run against a plain service collection.
-/// Dram builds its Kestrel server directly rather than through a web host, but UseSockets is the
-/// public way to give the socket transport a memory pool (an <c>IMemoryPoolFactory&lt;byte&gt;</c>
-/// among the services); it only ever calls ConfigureServices.
+/// Lets Kestrel's web-host registrations run against a plain service collection. Dram builds its
+/// Kestrel server directly rather than through a web host, but some of what it needs is only
+/// reachable through them: UseSockets is the public way to give the socket transport a memory pool
+/// (an <c>IMemoryPoolFactory&lt;byte&gt;</c> among the services), and UseKestrelCore adds the services
+/// the HTTPS middleware resolves (KestrelHttpsServices). Both only ever call ConfigureServices.
 /// </summary>
 internal sealed class ServiceCollectionWebHostBuilder(IServiceCollection services) : IWebHostBuilder
 {
