@@ -100,7 +100,8 @@ public sealed partial class Arbiter
         }
         try
         {
-            var installation = Dram.Python.PythonInstallation.Discover(config.Python);
+            // A config file was read with this interpreter already (SettingsResolver): no second probe.
+            var installation = Dram.Python.PythonRuntime.Installation ?? Dram.Python.PythonInstallation.Discover(config.Python);
             return (installation.Executable, library, installation.ProbeOutput);
         }
         catch (Dram.Python.PythonLoadException)
