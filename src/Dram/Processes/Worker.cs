@@ -152,13 +152,14 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         {
             if (_stop.Task.IsCompleted)
             {
-                ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, _stop.Task.Result.Signal);
+                StopSignalled(_stop.Task.Result.Signal);
                 hooks?.Exiting();
                 RunAtExit();
                 return 0;
             }
         }
         var (reply, received) = DescriptorPassing.Receive(control.Socket);
+
         if (!TakeSockets(System.Text.Encoding.UTF8.GetString(reply), received, out var descriptors, out var turn))
         {
             return 0;
@@ -183,11 +184,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         _ = _recycle.Task.ContinueWith(t => heartbeat.AskForReplacement(RestartReason.Timeout, t.Result), TaskScheduler.Default);
 
         var (signal, graceful) = await _stop.Task;
-        ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
-        if (signal is "int" or "quit")
-        {
-            hooks?.Interrupted();
-        }
+        StopSignalled(signal);
         var grace = graceful ? TimeSpan.FromSeconds(config.GracefulTimeout) : TimeSpan.Zero;
         if (graceful)
         {
@@ -218,6 +215,16 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         }
         ServerLog.WorkerExitingAfter(log, identity.Id, application.Served);
         return 0;
+
+        // Whenever the stop comes: said in the log, and SIGINT/SIGQUIT run the worker_int hook.
+        void StopSignalled(string signal)
+        {
+            ServerLog.WorkerSignalReceived(log, identity.Id, Environment.ProcessId, signal);
+            if (signal is "int" or "quit")
+            {
+                hooks?.Interrupted();
+            }
+        }
     }
 
     private static string VirtualEnvNote(PythonInstallation installation) =>
