@@ -134,11 +134,11 @@ public sealed unsafe class NativeType
             if (native._ownsWord0 && Word0(obj) is var owned and not 0)
             {
                 SetWords(obj, 0, 0);
-                CApi.Py_DecRef(owned);
+                Py.DecRef(owned);
             }
             native._free(obj);
         }
         // Instances of heap types own a reference to their type.
-        CApi.Py_DecRef(type);
+        Py.DecRef(type);
     }
 }

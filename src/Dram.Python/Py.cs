@@ -14,17 +14,53 @@ public static unsafe class Py
     public static nint True => CApi.True;
     public static nint False => CApi.False;
 
+    /// <summary><c>Py_XINCREF</c>: a null object is ignored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void IncRef(nint obj) => CApi.Py_IncRef(obj);
+    public static void IncRef(nint obj)
+    {
+        switch (CApi.RefCounts)
+        {
+            case RefCountLayout.Plain when obj != 0:
+                (*(nint*)obj)++;
+                return;
+            case RefCountLayout.ImmortalAware when obj != 0:
+                var count = *(uint*)obj + 1;
+                if (count != 0)
+                {
+                    *(uint*)obj = count;
+                }
+                return;
+            default:
+                CApi.Py_IncRef(obj);
+                return;
+        }
+    }
 
+    /// <summary><c>Py_XDECREF</c>: a null object is ignored; the last reference frees the object in libpython.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DecRef(nint obj) => CApi.Py_DecRef(obj);
+    public static void DecRef(nint obj)
+    {
+        if (obj != 0 && CApi.RefCounts != RefCountLayout.Calls)
+        {
+            var count = (nint*)obj;
+            if (CApi.RefCounts == RefCountLayout.ImmortalAware && (int)*count < 0)
+            {
+                return;
+            }
+            if (*count > 1)
+            {
+                (*count)--;
+                return;
+            }
+        }
+        CApi.Py_DecRef(obj);
+    }
 
     public static void XDecRef(nint obj)
     {
         if (obj != 0)
         {
-            CApi.Py_DecRef(obj);
+            DecRef(obj);
         }
     }
 

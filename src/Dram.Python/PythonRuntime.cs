@@ -24,7 +24,7 @@ public static unsafe class PythonRuntime
             throw new PythonLoadException(missing);
         }
         var lib = LibraryLoader.Open(installation.LibraryPath!);
-        CApi.Load(lib, installation.FreeThreaded);
+        CApi.Load(lib, installation.FreeThreaded, installation.Minor);
         Installation = installation;
 
         // The decoded program name must outlive the interpreter, so it is never freed.
@@ -55,7 +55,7 @@ public static unsafe class PythonRuntime
     /// </summary>
     public static void AttachToHost(PythonInstallation installation, IReadOnlyList<string> argv)
     {
-        CApi.Load(LibraryLoader.OpenRunningProgram(), installation.FreeThreaded);
+        CApi.Load(LibraryLoader.OpenRunningProgram(), installation.FreeThreaded, installation.Minor);
         if (CApi.Py_IsInitialized() == 0)
         {
             throw new PythonLoadException($"Python {installation.Version} at {installation.Executable} started Dram without initialising itself.");

@@ -3,8 +3,9 @@ namespace Dram.Python.Native;
 /// <summary>
 /// The CPython C API, resolved once from the loaded libpython. Only functions exported by every
 /// CPython from 3.10 to 3.13 are used, and reference counts are changed only through
-/// <c>Py_IncRef</c>/<c>Py_DecRef</c>, so one build works with every version and with
-/// free-threaded builds, whose object header differs.
+/// <c>Py_IncRef</c>/<c>Py_DecRef</c> or the header layout <see cref="RefCounts"/> names for the
+/// running version, so one build works with every version and with free-threaded builds, whose
+/// object header differs.
 /// Every <c>nint</c> here is a <c>PyObject*</c> unless its name says otherwise.
 /// </summary>
 internal static unsafe class CApi
@@ -114,7 +115,10 @@ internal static unsafe class CApi
     public const int UnicodeKind1Byte = 1;
     public const int UnicodeKind2Byte = 2;
 
-    public static void Load(nint lib, bool freeThreaded)
+    /// <summary>How <see cref="Py.IncRef"/> and <see cref="Py.DecRef"/> change a reference count.</summary>
+    public static RefCountLayout RefCounts = RefCountLayout.Calls;
+
+    public static void Load(nint lib, bool freeThreaded, int minor)
     {
         nint Fn(string name) => LibraryLoader.Symbol(lib, name);
         nint Data(string name) => LibraryLoader.Symbol(lib, name);
@@ -217,6 +221,13 @@ internal static unsafe class CApi
         ExcImportError = Pointer("PyExc_ImportError");
         ExcModuleNotFoundError = Pointer("PyExc_ModuleNotFoundError");
         TypeFieldOffset = freeThreaded ? 24 : 8;
+        // A debug build (Py_REF_DEBUG) also counts every reference in a global total, and a
+        // free-threaded build splits the count between owner and other threads: both keep the calls.
+        var debugBuild = LibraryLoader.OptionalSymbol(lib, "_Py_NegativeRefcount") != 0;
+        RefCounts = freeThreaded || debugBuild ? RefCountLayout.Calls
+            : minor is 10 or 11 ? RefCountLayout.Plain
+            : minor is 12 or 13 ? RefCountLayout.ImmortalAware
+            : RefCountLayout.Calls;
     }
 
     /// <summary>The object's exact type (<c>Py_TYPE</c>), read from the header without a call.</summary>
