@@ -56,6 +56,62 @@ public static unsafe class Py
         CApi.Py_DecRef(obj);
     }
 
+    /// <summary>
+    /// True when the caller's reference is the object's only one, so nothing else can see the
+    /// object change. Always false where counts are not read in place (free-threaded, debug builds).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsSoleReference(nint obj) => CApi.RefCounts != RefCountLayout.Calls && *(nint*)obj == 1;
+
+    // Offsets in a default 64-bit build (see CApi.KnownObjectLayout): ob_size follows the
+    // 16-byte object header; a list then points to its item array, a tuple holds its items, and
+    // bytes keep their (deprecated but present) cached hash before the characters.
+    private const int VarSizeOffset = 16;
+    private const int ItemsOffset = 24;
+    private const int BytesDataOffset = 32;
+
+    /// <summary><c>PyList_Size</c> for a list (or a subclass of list).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint ListSize(nint list) =>
+        CApi.KnownObjectLayout ? *(nint*)(list + VarSizeOffset) : CApi.PyList_Size(list);
+
+    /// <summary>
+    /// <c>PyList_GetItem</c> (borrowed) for a list or a subclass of list. The index is checked
+    /// against the list's size now, since Python code run between two reads may have shrunk it;
+    /// out of range, the function is called to raise IndexError.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint ListItem(nint list, nint index)
+    {
+        if (CApi.KnownObjectLayout && (nuint)index < (nuint)(*(nint*)(list + VarSizeOffset)))
+        {
+            return (*(nint**)(list + ItemsOffset))[index];
+        }
+        return CApi.PyList_GetItem(list, index);
+    }
+
+    /// <summary><c>PyTuple_Size</c> for a tuple (or a subclass of tuple).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint TupleSize(nint tuple) =>
+        CApi.KnownObjectLayout ? *(nint*)(tuple + VarSizeOffset) : CApi.PyTuple_Size(tuple);
+
+    /// <summary><c>PyTuple_GetItem</c> (borrowed) for a tuple or a subclass; out of range raises IndexError.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint TupleItem(nint tuple, nint index)
+    {
+        if (CApi.KnownObjectLayout && (nuint)index < (nuint)(*(nint*)(tuple + VarSizeOffset)))
+        {
+            return ((nint*)(tuple + ItemsOffset))[index];
+        }
+        return CApi.PyTuple_GetItem(tuple, index);
+    }
+
+    /// <summary>The characters and length of a bytes object (or a subclass of bytes), as <c>PyBytes_AsString</c>/<c>PyBytes_Size</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<byte> BytesSpan(nint bytes) => CApi.KnownObjectLayout
+        ? new ReadOnlySpan<byte>((byte*)(bytes + BytesDataOffset), checked((int)*(nint*)(bytes + VarSizeOffset)))
+        : new ReadOnlySpan<byte>(CApi.PyBytes_AsString(bytes), checked((int)CApi.PyBytes_Size(bytes)));
+
     public static void XDecRef(nint obj)
     {
         if (obj != 0)
@@ -66,7 +122,7 @@ public static unsafe class Py
 
     public static nint NewRef(nint obj)
     {
-        CApi.Py_IncRef(obj);
+        IncRef(obj);
         return obj;
     }
 

@@ -48,7 +48,7 @@ internal static unsafe class FileWrapper
     [UnmanagedCallersOnly]
     private static nint Wrap(nint self, nint args, nint kwargs)
     {
-        var argc = CApi.PyTuple_Size(args);
+        var argc = Py.TupleSize(args);
         if (argc < 1 || argc > 2 || (kwargs != 0 && CApi.PyObject_Size(kwargs) != 0))
         {
             Py.SetError(CApi.ExcTypeError, "wsgi.file_wrapper(filelike, block_size=8192) takes one or two positional arguments");
@@ -57,7 +57,7 @@ internal static unsafe class FileWrapper
         long blockSize = 8192;
         if (argc == 2)
         {
-            blockSize = CApi.PyLong_AsSsize_t(CApi.PyTuple_GetItem(args, 1));
+            blockSize = CApi.PyLong_AsSsize_t(Py.TupleItem(args, 1));
             if (blockSize <= 0)
             {
                 if (CApi.PyErr_Occurred() == 0)
@@ -67,7 +67,7 @@ internal static unsafe class FileWrapper
                 return 0;
             }
         }
-        var filelike = CApi.PyTuple_GetItem(args, 0);
+        var filelike = Py.TupleItem(args, 0);
         Py.IncRef(filelike);
         try
         {

@@ -13,10 +13,13 @@ namespace Dram.Wsgi;
 internal static unsafe class ResponseHead
 {
     /// <summary>Parses "NNN Reason". The reason is null when it is the standard one (Kestrel's pre-encoded status line is used).</summary>
-    public static bool ParseStatus(nint status, Latin1StringCache strings, out int code, out string? reason)
+    public static bool ParseStatus(nint status, ResponseTextCache strings, out int code, out string? reason)
     {
-        code = 0;
-        reason = null;
+        var slot = ResponseTextCache.SlotOf(status);
+        if (strings.TryGetStatus(status, slot, out code, out reason))
+        {
+            return true;
+        }
         if (!TryLatin1(status, "status", out var text, strings))
         {
             return false;
@@ -50,11 +53,12 @@ internal static unsafe class ResponseHead
         {
             reason = phrase;
         }
+        strings.RecordStatus(status, slot, code, reason);
         return true;
     }
 
     /// <summary>Parses the header list into (name, value) pairs; Content-Length goes to <paramref name="contentLength"/> (-1 if absent).</summary>
-    public static bool ParseHeaders(nint headers, Latin1StringCache strings, List<KeyValuePair<string, string>> into, out long contentLength)
+    public static bool ParseHeaders(nint headers, ResponseTextCache strings, List<KeyValuePair<string, string>> into, out long contentLength)
     {
         contentLength = -1;
         var type = CApi.TypeOf(headers);
@@ -65,41 +69,67 @@ internal static unsafe class ResponseHead
             Py.SetError(CApi.ExcTypeError, $"start_response(): response_headers must be a list of (name, value) tuples, got {Py.TypeName(headers)}");
             return false;
         }
-        var count = CApi.PyList_Size(headers);
+        var count = Py.ListSize(headers);
         for (nint i = 0; i < count; i++)
         {
-            var item = CApi.PyList_GetItem(headers, i);
-            if ((CApi.TypeOf(item) != CApi.TupleType && CApi.PyObject_IsInstance(item, CApi.TupleType) != 1) || CApi.PyTuple_Size(item) != 2)
+            var item = Py.ListItem(headers, i);
+            if (item == 0)
+            {
+                // The list shrank while it was read (code run by an isinstance check): IndexError.
+                return false;
+            }
+            if ((CApi.TypeOf(item) != CApi.TupleType && CApi.PyObject_IsInstance(item, CApi.TupleType) != 1) || Py.TupleSize(item) != 2)
             {
                 CApi.PyErr_Clear();
                 Py.SetError(CApi.ExcTypeError, $"start_response(): response header {i} must be a (name, value) tuple, got {Py.Repr(item)}");
                 return false;
             }
-            var nameObject = CApi.PyTuple_GetItem(item, 0);
+            var nameObject = Py.TupleItem(item, 0);
+            var valueObject = Py.TupleItem(item, 1);
             if (!TryLatin1(nameObject, "header name", out var name, strings)
-                || !TryLatin1(CApi.PyTuple_GetItem(item, 1), "value of header", out var value, strings, nameObject))
+                || !TryLatin1(valueObject, "value of header", out var value, strings, nameObject))
             {
                 return false;
             }
-            if (name.Length == 0 || !IsToken(name))
+            var nameSlot = ResponseTextCache.SlotOf(nameObject);
+            bool isContentLength;
+            if (strings.Passed(nameObject, nameSlot, ResponseTextChecks.HeaderName))
             {
-                Py.SetError(CApi.ExcValueError, $"start_response(): invalid header name {Quote(name)}; names are HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)");
-                return false;
+                isContentLength = false;
             }
-            foreach (var c in value)
+            else if (strings.Passed(nameObject, nameSlot, ResponseTextChecks.ContentLengthName))
             {
-                if (IsForbiddenInValue(c))
+                isContentLength = true;
+            }
+            else
+            {
+                if (name.Length == 0 || !IsToken(name))
                 {
-                    Py.SetError(CApi.ExcValueError, $"start_response(): the value of header {Quote(name)} contains a control character (CR, LF, NUL...): {Quote(value)}");
+                    Py.SetError(CApi.ExcValueError, $"start_response(): invalid header name {Quote(name)}; names are HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)");
                     return false;
                 }
+                if (IsHopByHop(name))
+                {
+                    Py.SetError(CApi.ExcValueError, $"start_response(): hop-by-hop header {Quote(name)} is not allowed from a WSGI app (PEP 3333); the server manages the connection");
+                    return false;
+                }
+                isContentLength = name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
+                strings.Record(nameObject, nameSlot, isContentLength ? ResponseTextChecks.ContentLengthName : ResponseTextChecks.HeaderName);
             }
-            if (IsHopByHop(name))
+            var valueSlot = ResponseTextCache.SlotOf(valueObject);
+            if (!strings.Passed(valueObject, valueSlot, ResponseTextChecks.HeaderValue))
             {
-                Py.SetError(CApi.ExcValueError, $"start_response(): hop-by-hop header {Quote(name)} is not allowed from a WSGI app (PEP 3333); the server manages the connection");
-                return false;
+                foreach (var c in value)
+                {
+                    if (IsForbiddenInValue(c))
+                    {
+                        Py.SetError(CApi.ExcValueError, $"start_response(): the value of header {Quote(name)} contains a control character (CR, LF, NUL...): {Quote(value)}");
+                        return false;
+                    }
+                }
+                strings.Record(valueObject, valueSlot, ResponseTextChecks.HeaderValue);
             }
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            if (isContentLength)
             {
                 var trimmed = value.Trim(' ', '\t');
                 if (trimmed.Length == 0 || trimmed.Length > 18 || !AllDigits(trimmed) || (contentLength >= 0 && long.Parse(trimmed) != contentLength))
@@ -118,14 +148,14 @@ internal static unsafe class ResponseHead
     /// <summary>Re-raises an exc_info tuple (type, value, traceback) into the app; returns NULL for the C caller.</summary>
     public static nint Reraise(nint excInfo)
     {
-        if (CApi.TypeOf(excInfo) != CApi.TupleType || CApi.PyTuple_Size(excInfo) != 3)
+        if (CApi.TypeOf(excInfo) != CApi.TupleType || Py.TupleSize(excInfo) != 3)
         {
             Py.SetError(CApi.ExcTypeError, "start_response(): exc_info must be the tuple sys.exc_info() returns");
             return 0;
         }
-        var type = CApi.PyTuple_GetItem(excInfo, 0);
-        var value = CApi.PyTuple_GetItem(excInfo, 1);
-        var traceback = CApi.PyTuple_GetItem(excInfo, 2);
+        var type = Py.TupleItem(excInfo, 0);
+        var value = Py.TupleItem(excInfo, 1);
+        var traceback = Py.TupleItem(excInfo, 2);
         Py.IncRef(type);
         Py.IncRef(value);
         Py.IncRef(traceback);
@@ -160,9 +190,13 @@ internal static unsafe class ResponseHead
     /// names the header whose value <paramref name="obj"/> is; it is described only in an error, so a
     /// valid header costs no str() call.
     /// </summary>
-    private static bool TryLatin1(nint obj, string what, out string text, Latin1StringCache strings, nint headerName = 0)
+    private static bool TryLatin1(nint obj, string what, out string text, ResponseTextCache strings, nint headerName = 0)
     {
-        text = "";
+        var slot = ResponseTextCache.SlotOf(obj);
+        if (strings.TryGet(obj, slot, out text))
+        {
+            return true;
+        }
         if (CApi.TypeOf(obj) != CApi.UnicodeType && CApi.PyObject_IsInstance(obj, CApi.UnicodeType) != 1)
         {
             CApi.PyErr_Clear();
@@ -178,7 +212,8 @@ internal static unsafe class ResponseHead
         var bytes = new ReadOnlySpan<byte>(utf8, (int)size);
         if (!bytes.ContainsAnyInRange((byte)0x80, (byte)0xFF))
         {
-            text = strings.Get(bytes);
+            text = strings.Latin1.Get(bytes);
+            strings.Add(obj, slot, text);
             return true;
         }
         text = Encoding.UTF8.GetString(bytes);
@@ -190,6 +225,7 @@ internal static unsafe class ResponseHead
                 return false;
             }
         }
+        strings.Add(obj, slot, text);
         return true;
     }
 

@@ -14,11 +14,11 @@ internal static unsafe class WriteCallable
     private static nint Call(nint self, nint args, nint kwargs) =>
         RequestCallable.Invoke(self, "write", (args, kwargs), static (request, a) =>
         {
-            if (CApi.PyTuple_Size(a.args) != 1 || (a.kwargs != 0 && CApi.PyObject_Size(a.kwargs) != 0))
+            if (Py.TupleSize(a.args) != 1 || (a.kwargs != 0 && CApi.PyObject_Size(a.kwargs) != 0))
             {
                 Py.SetError(CApi.ExcTypeError, "write() takes exactly one bytes argument");
                 return 0;
             }
-            return request.Write(CApi.PyTuple_GetItem(a.args, 0));
+            return request.Write(Py.TupleItem(a.args, 0));
         });
 }

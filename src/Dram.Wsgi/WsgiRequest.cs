@@ -42,7 +42,12 @@ internal sealed unsafe class WsgiRequest
     private readonly ILogger _log;
     private readonly nint _handle;
     private readonly EnvironBuilder _environ;
-    private readonly Latin1StringCache _strings = new();
+    private readonly ResponseTextCache _strings = new();
+
+    /// <summary>This thread's wsgi.input, start_response and write objects, reused (see <see cref="ForThisRequest"/>); the GIL guards them.</summary>
+    private nint _input;
+    private nint _startResponse;
+    private nint _write;
     private readonly List<KeyValuePair<string, string>> _headers = [];
     private readonly AccessLog? _accessLog;
 
@@ -137,7 +142,6 @@ internal sealed unsafe class WsgiRequest
 
     internal WsgiRuntime Runtime => _runtime;
 
-    internal Latin1StringCache Strings => _strings;
 
     /// <summary>The live request a Python-held object refers to, or null if that request has ended.</summary>
     public static WsgiRequest? FromObject(nint obj)
@@ -166,7 +170,7 @@ internal sealed unsafe class WsgiRequest
             {
                 hookRequest = _hooks.Before(_request);
             }
-            var input = _runtime.InputType.New(_handle, Generation);
+            var input = ForThisRequest(ref _input, _runtime.InputType);
             try
             {
                 environ = _environ.Build(_request, features, input);
@@ -180,7 +184,7 @@ internal sealed unsafe class WsgiRequest
                 // Kept in case the request times out, when the environ cannot be read again.
                 ReadEnviron(environ);
             }
-            startResponse = _runtime.StartResponseType.New(_handle, Generation);
+            startResponse = ForThisRequest(ref _startResponse, _runtime.StartResponseType);
             result = CallApp(environ, startResponse);
             if (result == 0)
             {
@@ -234,6 +238,28 @@ internal sealed unsafe class WsgiRequest
                 _body = null!;
             }
         }
+    }
+
+    /// <summary>
+    /// A new reference to this request's wsgi.input, start_response or write object. The one made
+    /// for an earlier request is kept and stamped with this request's generation when nothing but
+    /// this thread holds it any more, which spares an allocation, a deallocation and their calls
+    /// between C# and Python on every request; one the app kept keeps its old generation (and so
+    /// refuses to work) and a new one is made.
+    /// </summary>
+    private nint ForThisRequest(ref nint kept, NativeType type)
+    {
+        if (kept != 0 && Py.IsSoleReference(kept))
+        {
+            NativeType.SetWords(kept, _handle, Generation);
+        }
+        else
+        {
+            Py.XDecRef(kept);
+            kept = type.New(_handle, Generation);
+        }
+        Py.IncRef(kept);
+        return kept;
     }
 
     /// <summary>Queues the access log line of a request this thread still owns (the watchdog logs the ones it answers).</summary>
@@ -476,20 +502,20 @@ internal sealed unsafe class WsgiRequest
     /// </summary>
     private void SendSequence(nint sequence, bool isList)
     {
-        var count = isList ? CApi.PyList_Size(sequence) : CApi.PyTuple_Size(sequence);
+        var count = isList ? Py.ListSize(sequence) : Py.TupleSize(sequence);
         if (_started && !_headersSent && _contentLength < 0)
         {
             long total = 0;
             var allBytes = true;
             for (nint i = 0; i < count; i++)
             {
-                var item = isList ? CApi.PyList_GetItem(sequence, i) : CApi.PyTuple_GetItem(sequence, i);
+                var item = isList ? Py.ListItem(sequence, i) : Py.TupleItem(sequence, i);
                 if (CApi.TypeOf(item) != CApi.BytesType)
                 {
                     allBytes = false;
                     break;
                 }
-                total += CApi.PyBytes_Size(item);
+                total += Py.BytesSpan(item).Length;
             }
             if (allBytes && _status is not (204 or 304) && _status >= 200)
             {
@@ -499,7 +525,7 @@ internal sealed unsafe class WsgiRequest
         for (nint i = 0; i < count; i++)
         {
             // Borrowed items can be freed by app code the write runs (a __del__, a GC pass); hold them.
-            var item = isList ? CApi.PyList_GetItem(sequence, i) : CApi.PyTuple_GetItem(sequence, i);
+            var item = isList ? Py.ListItem(sequence, i) : Py.TupleItem(sequence, i);
             if (item == 0)
             {
                 CApi.PyErr_Clear();
@@ -526,8 +552,8 @@ internal sealed unsafe class WsgiRequest
                 : $"the response body holds {Py.TypeName(chunk)}; every chunk of a WSGI body must be bytes");
             return false;
         }
-        var length = CApi.PyBytes_Size(chunk);
-        if (length == 0)
+        var data = Py.BytesSpan(chunk);
+        if (data.IsEmpty)
         {
             return true;
         }
@@ -536,7 +562,7 @@ internal sealed unsafe class WsgiRequest
             AppBrokeRule("the application produced body data before calling start_response(); call start_response(status, headers) before the first non-empty chunk");
             return false;
         }
-        return WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(chunk), checked((int)length)), flush);
+        return WriteBody(data, flush);
     }
 
     /// <summary>Sends bytes of the body, headers first. The GIL is released while a flush waits.</summary>
@@ -847,10 +873,10 @@ internal sealed unsafe class WsgiRequest
     /// <summary>start_response(status, headers, exc_info=None): validates now, sends later.</summary>
     internal nint StartResponse(nint args, nint kwargs)
     {
-        var argc = CApi.PyTuple_Size(args);
-        nint status = argc > 0 ? CApi.PyTuple_GetItem(args, 0) : 0;
-        nint headers = argc > 1 ? CApi.PyTuple_GetItem(args, 1) : 0;
-        nint excInfo = argc > 2 ? CApi.PyTuple_GetItem(args, 2) : 0;
+        var argc = Py.TupleSize(args);
+        nint status = argc > 0 ? Py.TupleItem(args, 0) : 0;
+        nint headers = argc > 1 ? Py.TupleItem(args, 1) : 0;
+        nint excInfo = argc > 2 ? Py.TupleItem(args, 2) : 0;
         if (kwargs != 0)
         {
             var fromKw = CApi.PyDict_GetItemWithError(kwargs, _runtime.Keys.ExcInfo);
@@ -897,7 +923,7 @@ internal sealed unsafe class WsgiRequest
         _status = code;
         _reason = reason;
         _contentLength = contentLength;
-        return _runtime.WriteType.New(_handle, Generation);
+        return ForThisRequest(ref _write, _runtime.WriteType);
     }
 
     /// <summary>The write() callable start_response returns (PEP 3333's imperative API).</summary>
@@ -920,8 +946,8 @@ internal sealed unsafe class WsgiRequest
             // them: the app keeps working and is told once.
             WsgiLog.WriteInsideIterable(_log, _method, _path);
         }
-        var length = CApi.PyBytes_Size(data);
-        if (length > 0 && !WriteBody(new ReadOnlySpan<byte>(CApi.PyBytes_AsString(data), checked((int)length)), flush: true) && _clientGone)
+        var bytes = Py.BytesSpan(data);
+        if (bytes.Length > 0 && !WriteBody(bytes, flush: true) && _clientGone)
         {
             Py.SetError(CApi.ExcOSError, "write() failed: the client closed the connection");
             return 0;

@@ -118,6 +118,13 @@ internal static unsafe class CApi
     /// <summary>How <see cref="Py.IncRef"/> and <see cref="Py.DecRef"/> change a reference count.</summary>
     public static RefCountLayout RefCounts = RefCountLayout.Calls;
 
+    /// <summary>
+    /// The list, tuple and bytes objects have the layout every default 64-bit build of 3.10-3.13
+    /// shares (the one the C API's own <c>PyList_GET_ITEM</c>-style macros read), so <see cref="Py"/>
+    /// reads sizes and items in place instead of calling the accessor functions.
+    /// </summary>
+    public static bool KnownObjectLayout;
+
     public static void Load(nint lib, bool freeThreaded, int minor)
     {
         nint Fn(string name) => LibraryLoader.Symbol(lib, name);
@@ -228,6 +235,7 @@ internal static unsafe class CApi
             : minor is 10 or 11 ? RefCountLayout.Plain
             : minor is 12 or 13 ? RefCountLayout.ImmortalAware
             : RefCountLayout.Calls;
+        KnownObjectLayout = RefCounts != RefCountLayout.Calls && sizeof(nint) == 8;
     }
 
     /// <summary>The object's exact type (<c>Py_TYPE</c>), read from the header without a call.</summary>
