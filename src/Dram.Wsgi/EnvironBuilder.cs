@@ -40,6 +40,30 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private nint _certificateSubject;
     private nint _certificateIssuer;
 
+    /// <summary>Header values as str objects, shared between requests that send the same text.</summary>
+    private readonly PythonStringMemo _values = new();
+
+    /// <summary>
+    /// The last request target and its RAW_URI, PATH_INFO and QUERY_STRING (references held): a
+    /// keep-alive client asking for the same URL again gets the same str objects.
+    /// </summary>
+    private string? _target;
+    private nint _rawUri;
+    private nint _pathInfo;
+    private nint _queryString;
+
+    /// <summary>The last Host header (and scheme) and the SERVER_NAME and SERVER_PORT it gave.</summary>
+    private string? _host;
+    private bool _hostHttps;
+    private nint _serverName;
+    private nint _serverPort;
+
+    /// <summary>The last client address and port and their REMOTE_ADDR and REMOTE_PORT strings.</summary>
+    private IPAddress? _remote;
+    private nint _remoteAddr;
+    private int _remotePort = -1;
+    private nint _remotePortText;
+
     private readonly SecureSchemeHeaders _schemeHeaders = runtime.Options.SecureSchemeHeaders;
     private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
     private readonly int _maxHeaderFieldSize = runtime.Options.MaxHeaderFieldSize;
@@ -153,6 +177,34 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
 
     private void SetTarget(nint env, string target)
     {
+        if (!string.Equals(target, _target, StringComparison.Ordinal))
+        {
+            // Built in a scratch dict first, so that a failure leaves the previous target's strings in place.
+            var parts = Py.Check(CApi.PyDict_New());
+            try
+            {
+                BuildTarget(parts, target);
+                var rawUri = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.RawUri)));
+                var pathInfo = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.PathInfo)));
+                var queryString = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.QueryString)));
+                Py.XDecRef(_rawUri);
+                Py.XDecRef(_pathInfo);
+                Py.XDecRef(_queryString);
+                (_target, _rawUri, _pathInfo, _queryString) = (target, rawUri, pathInfo, queryString);
+            }
+            finally
+            {
+                Py.DecRef(parts);
+            }
+        }
+        Py.SetItem(env, _keys.RawUri, _rawUri);
+        Py.SetItem(env, _keys.PathInfo, _pathInfo);
+        Py.SetItem(env, _keys.QueryString, _queryString);
+    }
+
+    /// <summary>RAW_URI, PATH_INFO (percent-decoded, below SCRIPT_NAME) and QUERY_STRING of <paramref name="target"/> into <paramref name="env"/>.</summary>
+    private void BuildTarget(nint env, string target)
+    {
         Set(env, _keys.RawUri, Py.NewString(target));
         RequestTarget.Split(target, out var start, out var pathEnd, out var query, out var emptyAbsolute);
         var path = emptyAbsolute ? "/" : target.AsSpan(start, pathEnd - start);
@@ -213,7 +265,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 }
                 continue;
             }
-            Set(env, key, Py.NewString(text));
+            Set(env, key, _values.Get(text));
             if (owned)
             {
                 Py.DecRef(key);
@@ -288,18 +340,35 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             }
             return;
         }
-        var colon = host.LastIndexOf(':');
-        if (colon > 0 && host.IndexOf(']', colon) < 0 && colon < host.Length - 1)
+        var https = scheme == "https";
+        if (!string.Equals(host, _host, StringComparison.Ordinal) || https != _hostHttps)
         {
-            fixed (char* p = host)
+            nint name, port;
+            var colon = host.LastIndexOf(':');
+            if (colon > 0 && host.IndexOf(']', colon) < 0 && colon < host.Length - 1)
             {
-                Set(env, _keys.ServerName, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, colon)));
-                Set(env, _keys.ServerPort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + colon + 1, host.Length - colon - 1)));
+                fixed (char* p = host)
+                {
+                    name = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, colon));
+                    port = CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + colon + 1, host.Length - colon - 1);
+                }
+                if (port == 0)
+                {
+                    Py.DecRef(name);
+                    throw Py.FetchError();
+                }
             }
-            return;
+            else
+            {
+                name = Py.NewString(colon == host.Length - 1 ? host[..colon] : host);
+                port = Py.NewRef(defaultPort);
+            }
+            Py.XDecRef(_serverName);
+            Py.XDecRef(_serverPort);
+            (_host, _hostHttps, _serverName, _serverPort) = (host, https, name, port);
         }
-        Set(env, _keys.ServerName, Py.NewString(colon == host.Length - 1 ? host[..colon] : host));
-        Py.SetItem(env, _keys.ServerPort, defaultPort);
+        Py.SetItem(env, _keys.ServerName, _serverName);
+        Py.SetItem(env, _keys.ServerPort, _serverPort);
     }
 
     /// <summary>The variables mod_ssl gives apps behind Apache (and Werkzeug's server): HTTPS, SSL_PROTOCOL, SSL_CLIENT_*.</summary>
@@ -347,26 +416,38 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.SetItem(env, _keys.RemoteAddr, _keys.Empty);
             return;
         }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
         Span<char> text = stackalloc char[64];
-        if (address.TryFormat(text, out var written))
+        if (!ReferenceEquals(address, _remote) && !address.Equals(_remote))
         {
+            var shown = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            if (!shown.TryFormat(text, out var length))
+            {
+                return;
+            }
+            nint formatted;
             fixed (char* p = text)
             {
-                Set(env, _keys.RemoteAddr, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
+                formatted = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, length));
             }
+            Py.XDecRef(_remoteAddr);
+            (_remote, _remoteAddr) = (address, formatted);
         }
+        Py.SetItem(env, _keys.RemoteAddr, _remoteAddr);
         if (port < 0)
         {
             return;
         }
-        port.TryFormat(text, out written, default, System.Globalization.CultureInfo.InvariantCulture);
-        fixed (char* p = text)
+        if (port != _remotePort)
         {
-            Set(env, _keys.RemotePort, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written)));
+            port.TryFormat(text, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+            nint formatted;
+            fixed (char* p = text)
+            {
+                formatted = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written));
+            }
+            Py.XDecRef(_remotePortText);
+            (_remotePort, _remotePortText) = (port, formatted);
         }
+        Py.SetItem(env, _keys.RemotePort, _remotePortText);
     }
 }

@@ -147,4 +147,38 @@ public sealed class EnvironTests(EnvironProbeServer server) : IClassFixture<Envi
         Assert.Equal("/second", second.Str("PATH_INFO"));
         Assert.Equal("", second.Str("QUERY_STRING"));
     }
+
+    /// <summary>
+    /// Text repeated between requests (target, Host, header values, client address) is served from
+    /// str objects shared between environs; on one keep-alive connection, each request must still
+    /// see exactly its own values, whether they repeat, change, or come back.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedAndChangingValuesOnOneConnectionEachSeeTheirOwnRequest()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        var requests = new (string Target, string Host, string Agent, string Path, string Query, string Name, string Port)[]
+        {
+            ("/a?x=1", "example.com:8080", "agent-one", "/a", "x=1", "example.com", "8080"),
+            ("/a?x=1", "example.com:8080", "agent-one", "/a", "x=1", "example.com", "8080"),
+            ("/b%20c", "example.com", "agent-two", "/b c", "", "example.com", "80"),
+            ("/a?x=1", "other.test:9", "agent-one", "/a", "x=1", "other.test", "9"),
+            ("/a?x=2", "other.test:9", "agent-one", "/a", "x=2", "other.test", "9"),
+            ("/a?x=1", "example.com:8080", "agent-two", "/a", "x=1", "example.com", "8080"),
+        };
+        foreach (var r in requests)
+        {
+            await connection.SendAsync($"GET {r.Target} HTTP/1.1\r\nHost: {r.Host}\r\nUser-Agent: {r.Agent}\r\n\r\n");
+            var environ = EnvironReport.From(await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10)));
+            Assert.Equal(r.Target, environ.Str("RAW_URI"));
+            Assert.Equal(r.Path, environ.Str("PATH_INFO"));
+            Assert.Equal(r.Query, environ.Str("QUERY_STRING"));
+            Assert.Equal(r.Host, environ.Str("HTTP_HOST"));
+            Assert.Equal(r.Name, environ.Str("SERVER_NAME"));
+            Assert.Equal(r.Port, environ.Str("SERVER_PORT"));
+            Assert.Equal(r.Agent, environ.Str("HTTP_USER_AGENT"));
+            Assert.Equal("127.0.0.1", environ.Str("REMOTE_ADDR"));
+            Assert.Equal(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture), environ.Str("REMOTE_PORT"));
+        }
+    }
 }
