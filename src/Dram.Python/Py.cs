@@ -106,6 +106,11 @@ public static unsafe class Py
         return CApi.PyTuple_GetItem(tuple, index);
     }
 
+    /// <summary><c>PyBytes_Size</c> for a bytes object (or a subclass of bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint BytesSize(nint bytes) =>
+        CApi.KnownObjectLayout ? *(nint*)(bytes + VarSizeOffset) : CApi.PyBytes_Size(bytes);
+
     /// <summary>The characters and length of a bytes object (or a subclass of bytes), as <c>PyBytes_AsString</c>/<c>PyBytes_Size</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ReadOnlySpan<byte> BytesSpan(nint bytes) => CApi.KnownObjectLayout

@@ -29,6 +29,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private readonly EnvironKeys _keys = runtime.Keys;
     private readonly byte[] _scriptName = System.Text.Encoding.Latin1.GetBytes(runtime.Options.ScriptName);
     private readonly Dictionary<string, nint> _headerKeys = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Header name objects seen lately and their keys from <see cref="_headerKeys"/>, by reference:
+    /// Kestrel hands over the same string object for a known header name (Host, User-Agent...)
+    /// every time, so most names are found without hashing or comparing their characters.
+    /// </summary>
+    private readonly string?[] _recentNames = new string?[32];
+    private readonly nint[] _recentKeys = new nint[32];
     private readonly ForwardedTrust _trust = runtime.Options.Forwarded;
 
     /// <summary>
@@ -179,22 +187,25 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     {
         if (!string.Equals(target, _target, StringComparison.Ordinal))
         {
-            // Built in a scratch dict first, so that a failure leaves the previous target's strings in place.
-            var parts = Py.Check(CApi.PyDict_New());
+            var rawUri = Py.NewString(target);
+            nint pathInfo = 0;
             try
             {
-                BuildTarget(parts, target);
-                var rawUri = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.RawUri)));
-                var pathInfo = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.PathInfo)));
-                var queryString = Py.NewRef(Py.Check(CApi.PyDict_GetItemWithError(parts, _keys.QueryString)));
+                pathInfo = NewPathInfo(target, out var query);
+                var queryString = query < 0 || query == target.Length - 1
+                    ? Py.NewRef(_keys.Empty)
+                    : NewSubstring(target, query + 1);
                 Py.XDecRef(_rawUri);
                 Py.XDecRef(_pathInfo);
                 Py.XDecRef(_queryString);
                 (_target, _rawUri, _pathInfo, _queryString) = (target, rawUri, pathInfo, queryString);
             }
-            finally
+            catch
             {
-                Py.DecRef(parts);
+                // The previous target's strings stay in place, consistent with _target.
+                Py.DecRef(rawUri);
+                Py.XDecRef(pathInfo);
+                throw;
             }
         }
         Py.SetItem(env, _keys.RawUri, _rawUri);
@@ -202,32 +213,32 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         Py.SetItem(env, _keys.QueryString, _queryString);
     }
 
-    /// <summary>RAW_URI, PATH_INFO (percent-decoded, below SCRIPT_NAME) and QUERY_STRING of <paramref name="target"/> into <paramref name="env"/>.</summary>
-    private void BuildTarget(nint env, string target)
+    /// <summary>PATH_INFO of <paramref name="target"/>: percent-decoded, as latin-1, below SCRIPT_NAME; <paramref name="query"/> is where '?' is (-1: none).</summary>
+    private nint NewPathInfo(string target, out int query)
     {
-        Set(env, _keys.RawUri, Py.NewString(target));
-        RequestTarget.Split(target, out var start, out var pathEnd, out var query, out var emptyAbsolute);
+        RequestTarget.Split(target, out var start, out var pathEnd, out query, out var emptyAbsolute);
         var path = emptyAbsolute ? "/" : target.AsSpan(start, pathEnd - start);
-
         byte[]? rented = null;
         var decoded = path.Length <= 1024 ? stackalloc byte[path.Length] : (rented = ArrayPool<byte>.Shared.Rent(path.Length));
-        var length = RequestTarget.PercentDecode(path, decoded);
-        Set(env, _keys.PathInfo, Py.NewLatin1String(RequestTarget.StripScriptName(decoded[..length], _scriptName)));
-        if (rented is not null)
+        try
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            var length = RequestTarget.PercentDecode(path, decoded);
+            return Py.NewLatin1String(RequestTarget.StripScriptName(decoded[..length], _scriptName));
         }
-
-        if (query < 0 || query == target.Length - 1)
+        finally
         {
-            Py.SetItem(env, _keys.QueryString, _keys.Empty);
-        }
-        else
-        {
-            fixed (char* p = target)
+            if (rented is not null)
             {
-                Set(env, _keys.QueryString, Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + query + 1, target.Length - query - 1)));
+                ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    private static nint NewSubstring(string text, int start)
+    {
+        fixed (char* p = text)
+        {
+            return Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + start, text.Length - start));
         }
     }
 
@@ -277,8 +288,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private nint HeaderKey(string name, out bool owned)
     {
         owned = false;
+        var recent = (name.Length * 7 + (name.Length > 0 ? name[0] : 0)) & (_recentNames.Length - 1);
+        if (ReferenceEquals(_recentNames[recent], name))
+        {
+            return _recentKeys[recent];
+        }
         if (_headerKeys.TryGetValue(name, out var key))
         {
+            (_recentNames[recent], _recentKeys[recent]) = (name, key);
             return key;
         }
         key = MakeHeaderKey(name);

@@ -142,7 +142,6 @@ internal sealed unsafe class WsgiRequest
 
     internal WsgiRuntime Runtime => _runtime;
 
-
     /// <summary>The live request a Python-held object refers to, or null if that request has ended.</summary>
     public static WsgiRequest? FromObject(nint obj)
     {
@@ -515,7 +514,7 @@ internal sealed unsafe class WsgiRequest
                     allBytes = false;
                     break;
                 }
-                total += Py.BytesSpan(item).Length;
+                total += Py.BytesSize(item);
             }
             if (allBytes && _status is not (204 or 304) && _status >= 200)
             {
