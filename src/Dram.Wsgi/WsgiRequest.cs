@@ -422,6 +422,15 @@ internal sealed unsafe class WsgiRequest
 
     private nint CallApp(nint environ, nint startResponse)
     {
+        if (CApi.PyObject_Vectorcall != null)
+        {
+            // No argument tuple to build and free; the spare slot lets a callable object's bound
+            // __call__ (Flask's app, Django's handler) put self in front without copying.
+            var slots = stackalloc nint[3];
+            slots[1] = environ;
+            slots[2] = startResponse;
+            return CApi.PyObject_Vectorcall(_app, slots + 1, 2 | CApi.VectorcallArgumentsOffset, 0);
+        }
         var args = Py.Check(CApi.PyTuple_New(2));
         Py.IncRef(environ);
         CApi.PyTuple_SetItem(args, 0, environ);

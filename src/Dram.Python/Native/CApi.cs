@@ -28,6 +28,12 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint, nint> PyObject_GetAttr;
     public static delegate* unmanaged<nint, byte*, nint, int> PyObject_SetAttrString;
     public static delegate* unmanaged<nint, nint, nint, nint> PyObject_Call;
+
+    /// <summary>Exported from 3.11 on (an inline function in 3.10's headers): null where absent.</summary>
+    public static delegate* unmanaged<nint, nint*, nuint, nint, nint> PyObject_Vectorcall;
+
+    /// <summary>Ored into a vectorcall's argument count: the slot before the first argument may be used by the callee.</summary>
+    public static readonly nuint VectorcallArgumentsOffset = (nuint)1 << (sizeof(nint) * 8 - 1);
     public static delegate* unmanaged<nint, nint> PyObject_CallNoArgs;
     public static delegate* unmanaged<nint, nint> PyObject_GetIter;
     public static delegate* unmanaged<nint, nint> PyIter_Next;
@@ -149,6 +155,7 @@ internal static unsafe class CApi
         PyObject_GetAttr = (delegate* unmanaged<nint, nint, nint>)Fn("PyObject_GetAttr");
         PyObject_SetAttrString = (delegate* unmanaged<nint, byte*, nint, int>)Fn("PyObject_SetAttrString");
         PyObject_Call = (delegate* unmanaged<nint, nint, nint, nint>)Fn("PyObject_Call");
+        PyObject_Vectorcall = (delegate* unmanaged<nint, nint*, nuint, nint, nint>)LibraryLoader.OptionalSymbol(lib, "PyObject_Vectorcall");
         PyObject_CallNoArgs = (delegate* unmanaged<nint, nint>)Fn("PyObject_CallNoArgs");
         PyObject_GetIter = (delegate* unmanaged<nint, nint>)Fn("PyObject_GetIter");
         PyIter_Next = (delegate* unmanaged<nint, nint>)Fn("PyIter_Next");
