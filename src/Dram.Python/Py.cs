@@ -160,6 +160,15 @@ public static unsafe class Py
         }
     }
 
+    /// <summary>A new str of <paramref name="chars"/> (part of a larger text, formatted on the stack...).</summary>
+    public static nint NewString(ReadOnlySpan<char> chars)
+    {
+        fixed (char* p = chars)
+        {
+            return Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, chars.Length));
+        }
+    }
+
     /// <summary>A Python <c>str</c> whose code points are the bytes (PEP 3333's "bytes as unicode").</summary>
     public static nint NewLatin1String(ReadOnlySpan<byte> bytes)
     {

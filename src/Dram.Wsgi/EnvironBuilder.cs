@@ -194,7 +194,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 pathInfo = NewPathInfo(target, out var query);
                 var queryString = query < 0 || query == target.Length - 1
                     ? Py.NewRef(_keys.Empty)
-                    : NewSubstring(target, query + 1);
+                    : Py.NewString(target.AsSpan(query + 1));
                 Py.XDecRef(_rawUri);
                 Py.XDecRef(_pathInfo);
                 Py.XDecRef(_queryString);
@@ -231,14 +231,6 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
-        }
-    }
-
-    private static nint NewSubstring(string text, int start)
-    {
-        fixed (char* p = text)
-        {
-            return Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + start, text.Length - start));
         }
     }
 
@@ -364,15 +356,15 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             var colon = host.LastIndexOf(':');
             if (colon > 0 && host.IndexOf(']', colon) < 0 && colon < host.Length - 1)
             {
-                fixed (char* p = host)
+                name = Py.NewString(host.AsSpan(0, colon));
+                try
                 {
-                    name = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, colon));
-                    port = CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p + colon + 1, host.Length - colon - 1);
+                    port = Py.NewString(host.AsSpan(colon + 1));
                 }
-                if (port == 0)
+                catch
                 {
                     Py.DecRef(name);
-                    throw Py.FetchError();
+                    throw;
                 }
             }
             else
@@ -441,11 +433,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             {
                 return;
             }
-            nint formatted;
-            fixed (char* p = text)
-            {
-                formatted = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, length));
-            }
+            var formatted = Py.NewString(text[..length]);
             Py.XDecRef(_remoteAddr);
             (_remote, _remoteAddr) = (address, formatted);
         }
@@ -457,11 +445,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         if (port != _remotePort)
         {
             port.TryFormat(text, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
-            nint formatted;
-            fixed (char* p = text)
-            {
-                formatted = Py.Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, written));
-            }
+            var formatted = Py.NewString(text[..written]);
             Py.XDecRef(_remotePortText);
             (_remotePort, _remotePortText) = (port, formatted);
         }
