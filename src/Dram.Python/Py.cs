@@ -152,15 +152,9 @@ public static unsafe class Py
     }
 
     /// <summary>A Python <c>str</c> with the same characters (no encoding step: UTF-16 code units).</summary>
-    public static nint NewString(string value)
-    {
-        fixed (char* p = value)
-        {
-            return Check(CApi.PyUnicode_FromKindAndData(CApi.UnicodeKind2Byte, p, value.Length));
-        }
-    }
+    public static nint NewString(string value) => NewString(value.AsSpan());
 
-    /// <summary>A new str of <paramref name="chars"/> (part of a larger text, formatted on the stack...).</summary>
+    /// <summary>A new str of <paramref name="chars"/> (a whole string, part of one, or text formatted on the stack).</summary>
     public static nint NewString(ReadOnlySpan<char> chars)
     {
         fixed (char* p = chars)
