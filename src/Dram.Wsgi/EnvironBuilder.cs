@@ -73,6 +73,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private nint _remotePortText;
 
     private readonly SecureSchemeHeaders _schemeHeaders = runtime.Options.SecureSchemeHeaders;
+
+    /// <summary>The environ keys of X-Forwarded-For and of each secure scheme header (interned, so one object per text), and the latter's lines in this request.</summary>
+    private readonly nint _forwardedForKey = MakeHeaderKey("X-Forwarded-For", runtime.Keys);
+    private readonly nint[] _schemeKeys = SchemeKeys(runtime.Options.SecureSchemeHeaders, runtime.Keys);
+    private readonly StringValues[] _schemeValues = new StringValues[runtime.Options.SecureSchemeHeaders.Count];
     private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
     private readonly int _maxHeaderFieldSize = runtime.Options.MaxHeaderFieldSize;
 
@@ -89,29 +94,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         var tls = scheme == "https" ? FeatureLookup.Optional<ITlsConnectionFeature>(features) : null;
         var remote = connection?.RemoteIpAddress;
         var remotePort = remote is null ? -1 : connection!.RemotePort;
-        if (_trust.Trusts(SocketPeer(features, remote)))
-        {
-            switch (_schemeHeaders.Resolve(headers))
-            {
-                case ForwardedScheme.Https:
-                    scheme = "https";
-                    break;
-                case ForwardedScheme.Http:
-                    scheme = "http";
-                    break;
-                case ForwardedScheme.Contradictory:
-                    throw new RequestRejectedException(StatusCodes.Status400BadRequest,
-                        $"contradictory secure scheme headers (--secure-scheme-headers {_schemeHeaders.Text})");
-            }
-            if (headers.TryGetValue("X-Forwarded-For", out var forwardedFor)
-                && ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
-            {
-                // The proxy's own port would not belong to the client, so REMOTE_PORT is left
-                // out unless the proxy gave the client's.
-                remote = client;
-                remotePort = clientPort;
-            }
-        }
+        var trusted = _trust.Trusts(SocketPeer(features, remote));
         var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
         {
@@ -119,7 +102,18 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             SetTarget(env, request.RawTarget);
             Set(env, _keys.ServerProtocol, Protocol(request.Protocol));
             Py.SetItem(env, _keys.WsgiInput, input);
-            SetHeaders(env, headers);
+            var forwardedFor = SetHeaders(env, headers, trusted);
+            if (trusted)
+            {
+                scheme = SchemeFromProxy(env, scheme);
+                if (ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
+                {
+                    // The proxy's own port would not belong to the client, so REMOTE_PORT is left
+                    // out unless the proxy gave the client's.
+                    remote = client;
+                    remotePort = clientPort;
+                }
+            }
             SetServer(env, headers.Host, scheme, connection);
             SetRemote(env, remote, remotePort);
             if (tls is not null)
@@ -133,6 +127,27 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.DecRef(env);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The scheme a trusted proxy's secure scheme headers (found by <see cref="SetHeaders"/>) give,
+    /// with wsgi.url_scheme changed to it; <paramref name="scheme"/> when they name none.
+    /// </summary>
+    private string SchemeFromProxy(nint env, string scheme)
+    {
+        var forwarded = _schemeHeaders.Resolve(_schemeValues) switch
+        {
+            ForwardedScheme.Https => "https",
+            ForwardedScheme.Http => "http",
+            ForwardedScheme.Contradictory => throw new RequestRejectedException(StatusCodes.Status400BadRequest,
+                $"contradictory secure scheme headers (--secure-scheme-headers {_schemeHeaders.Text})"),
+            _ => scheme,
+        };
+        if (!ReferenceEquals(forwarded, scheme) && forwarded != scheme)
+        {
+            Py.SetItem(env, _keys.WsgiUrlScheme, forwarded == "https" ? _keys.Https : _keys.Http);
+        }
+        return forwarded;
     }
 
     /// <summary>
@@ -234,8 +249,19 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         }
     }
 
-    private void SetHeaders(nint env, IHeaderDictionary headers)
+    /// <summary>
+    /// Puts the request headers into the environ. From a <paramref name="trusted"/> proxy it also
+    /// keeps the lines of the secure scheme headers (in <see cref="_schemeValues"/>) and returns
+    /// those of X-Forwarded-For: they are found by their environ key, an interned str compared by
+    /// address, where a lookup by name would compare it case-insensitively with Kestrel's names.
+    /// </summary>
+    private StringValues SetHeaders(nint env, IHeaderDictionary headers, bool trusted)
     {
+        StringValues forwardedFor = default;
+        if (trusted)
+        {
+            Array.Clear(_schemeValues);
+        }
         foreach (var header in headers)
         {
             if (!HeaderFieldLimit.Fits(header.Key, header.Value, _maxHeaderFieldSize))
@@ -248,6 +274,20 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 continue;
             }
             var values = header.Value;
+            if (trusted)
+            {
+                if (key == _forwardedForKey)
+                {
+                    forwardedFor = values;
+                }
+                for (var i = 0; i < _schemeKeys.Length; i++)
+                {
+                    if (key == _schemeKeys[i])
+                    {
+                        _schemeValues[i] = values;
+                    }
+                }
+            }
             string text;
             if (values.Count == 1)
             {
@@ -274,6 +314,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 Py.DecRef(key);
             }
         }
+        return forwardedFor;
     }
 
     /// <summary>The environ key for a header name (HTTP_X_FOO, CONTENT_TYPE...), or 0 for names that are dropped.</summary>
@@ -290,7 +331,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             (_recentNames[recent], _recentKeys[recent]) = (name, key);
             return key;
         }
-        key = MakeHeaderKey(name);
+        key = MakeHeaderKey(name, _keys);
         if (_headerKeys.Count < MaxCachedHeaderKeys)
         {
             _headerKeys[name] = key;
@@ -302,7 +343,17 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         return key;
     }
 
-    private nint MakeHeaderKey(string name)
+    private static nint[] SchemeKeys(SecureSchemeHeaders headers, EnvironKeys keys)
+    {
+        var schemeKeys = new nint[headers.Count];
+        for (var i = 0; i < schemeKeys.Length; i++)
+        {
+            schemeKeys[i] = MakeHeaderKey(headers.Name(i), keys);
+        }
+        return schemeKeys;
+    }
+
+    private static nint MakeHeaderKey(string name, EnvironKeys keys)
     {
         if (name.Contains('_'))
         {
@@ -310,11 +361,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         }
         if (name.Equals(ContentHeaders[0], StringComparison.OrdinalIgnoreCase))
         {
-            return Py.NewRef(_keys.ContentType);
+            return Py.NewRef(keys.ContentType);
         }
         if (name.Equals(ContentHeaders[1], StringComparison.OrdinalIgnoreCase))
         {
-            return Py.NewRef(_keys.ContentLength);
+            return Py.NewRef(keys.ContentLength);
         }
         Span<char> buffer = stackalloc char[name.Length + 5];
         "HTTP_".CopyTo(buffer);

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace Dram.Wsgi;
 
@@ -72,16 +72,20 @@ public sealed class SecureSchemeHeaders
         return new SecureSchemeHeaders([.. headers], text);
     }
 
-    /// <summary>The scheme the headers give; called only for trusted peers.</summary>
-    public ForwardedScheme Resolve(IHeaderDictionary requestHeaders)
+    /// <summary>The name of the <paramref name="index"/>th header, as given.</summary>
+    public string Name(int index) => _headers[index].Name;
+
+    /// <summary>
+    /// The scheme the headers give; called only for trusted peers. <paramref name="valuesByHeader"/>
+    /// holds the request's lines of each header in the order of <see cref="Name"/> (none: absent).
+    /// </summary>
+    public ForwardedScheme Resolve(ReadOnlySpan<StringValues> valuesByHeader)
     {
         var verdict = ForwardedScheme.NotGiven;
-        foreach (var (name, secureValue) in _headers)
+        for (var h = 0; h < _headers.Length; h++)
         {
-            if (!requestHeaders.TryGetValue(name, out var values))
-            {
-                continue;
-            }
+            var values = valuesByHeader[h];
+            var secureValue = _headers[h].SecureValue;
             for (var i = 0; i < values.Count; i++)
             {
                 var scheme = string.Equals(values[i], secureValue, StringComparison.Ordinal) ? ForwardedScheme.Https : ForwardedScheme.Http;

@@ -1,10 +1,12 @@
 using Dram.Hosting;
+using Dram.Tests.Infrastructure;
 
 namespace Dram.Tests;
 
 /// <summary>
 /// The pool connections read into and write from: blocks come back and go out again, one given
-/// back twice is never handed to two renters, and a burst's worth coming back is not all kept.
+/// back twice is never handed to two renters, and a burst's worth coming back is not all kept;
+/// and a running worker's socket transport really takes its buffers from it.
 /// </summary>
 public sealed class BlockMemoryPoolTests
 {
@@ -64,6 +66,24 @@ public sealed class BlockMemoryPoolTests
         using var pool = factory.Create();
         Assert.True(factory.Used);
         Assert.IsType<BlockMemoryPool>(pool);
+    }
+
+    [Fact]
+    public async Task AWorkersSocketTransportTakesItsBuffersFromThePool()
+    {
+        var dram = await DramProcess.StartAsync("echo:application");
+        await using (dram)
+        {
+            var body = new string('b', 64 * 1024);
+            var response = await RawHttpConnection.ExchangeAsync(dram.Port,
+                $"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+            Assert.Equal(200, response.StatusCode);
+        }
+
+        // The worker warns (after Kestrel starts) when the transport made its pools elsewhere;
+        // once it has exited its whole log is here.
+        Assert.Contains("Worker 1 (pid", dram.Output);
+        Assert.DoesNotContain("did not take Dram's 64 KiB buffer pool", dram.Output);
     }
 
     private static byte[] ArrayOf(System.Buffers.IMemoryOwner<byte> block) =>

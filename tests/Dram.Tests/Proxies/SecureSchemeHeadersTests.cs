@@ -112,6 +112,34 @@ public sealed class SecureSchemeHeadersTests(SecureSchemeHeadersTests.Servers se
     }
 
     [Fact]
+    public async Task ANameIsMatchedWhateverItsCase()
+    {
+        await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--secure-scheme-headers", "x-scheme=https"]);
+
+        Assert.Equal("https", await SchemeAsync(dram.Port, "X-SCHEME: https\r\n"));
+        Assert.Equal("https", await SchemeAsync(dram.Port, "X-Scheme: https\r\n"));
+        Assert.Equal("http", await SchemeAsync(dram.Port, "X-Scheme: HTTPS\r\n"));
+    }
+
+    [Fact]
+    public async Task TheNextRequestOnAConnectionDoesNotInheritTheHeaders()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(servers.Environ.Port);
+        await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n");
+        var first = EnvironReport.From(await connection.ReadResponseAsync());
+        await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        var second = EnvironReport.From(await connection.ReadResponseAsync());
+        await connection.SendAsync("GET / HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Ssl: off\r\n\r\n");
+        var third = EnvironReport.From(await connection.ReadResponseAsync());
+
+        Assert.Equal("https", first.Str("wsgi.url_scheme"));
+        Assert.Equal("203.0.113.7", first.Str("REMOTE_ADDR"));
+        Assert.Equal("http", second.Str("wsgi.url_scheme"));
+        Assert.Equal("127.0.0.1", second.Str("REMOTE_ADDR"));
+        Assert.Equal("http", third.Str("wsgi.url_scheme"));
+    }
+
+    [Fact]
     public async Task AnEmptyListTurnsThemOff()
     {
         await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--secure-scheme-headers", ""]);
