@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dram.Python;
 using Dram.Python.Native;
@@ -15,12 +16,12 @@ internal static unsafe class ResponseHead
     /// <summary>Parses "NNN Reason". The reason is null when it is the standard one (Kestrel's pre-encoded status line is used).</summary>
     public static bool ParseStatus(nint status, ResponseTextCache strings, out int code, out string? reason)
     {
-        var slot = ResponseTextCache.SlotOf(status);
+        var slot = strings.SlotOf(status);
         if (strings.TryGetStatus(status, slot, out code, out reason))
         {
             return true;
         }
-        if (!TryLatin1(status, "status", out var text, strings))
+        if (!TryLatin1(status, slot, "status", out var text, strings))
         {
             return false;
         }
@@ -86,12 +87,17 @@ internal static unsafe class ResponseHead
             }
             var nameObject = Py.TupleItem(item, 0);
             var valueObject = Py.TupleItem(item, 1);
-            if (!TryLatin1(nameObject, "header name", out var name, strings)
-                || !TryLatin1(valueObject, "value of header", out var value, strings, nameObject))
+            // The value's slot is looked up once the name is in place: both may share a set.
+            var nameSlot = strings.SlotOf(nameObject);
+            if (!TryLatin1(nameObject, nameSlot, "header name", out var name, strings))
             {
                 return false;
             }
-            var nameSlot = ResponseTextCache.SlotOf(nameObject);
+            var valueSlot = strings.SlotOf(valueObject);
+            if (!TryLatin1(valueObject, valueSlot, "value of header", out var value, strings, nameObject))
+            {
+                return false;
+            }
             bool isContentLength;
             if (strings.Passed(nameObject, nameSlot, ResponseTextChecks.HeaderName))
             {
@@ -116,7 +122,6 @@ internal static unsafe class ResponseHead
                 isContentLength = name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
                 strings.Record(nameObject, nameSlot, isContentLength ? ResponseTextChecks.ContentLengthName : ResponseTextChecks.HeaderName);
             }
-            var valueSlot = ResponseTextCache.SlotOf(valueObject);
             if (!strings.Passed(valueObject, valueSlot, ResponseTextChecks.HeaderValue))
             {
                 foreach (var c in value)
@@ -131,13 +136,21 @@ internal static unsafe class ResponseHead
             }
             if (isContentLength)
             {
-                var trimmed = value.Trim(' ', '\t');
-                if (trimmed.Length == 0 || trimmed.Length > 18 || !AllDigits(trimmed) || (contentLength >= 0 && long.Parse(trimmed) != contentLength))
+                if (!strings.TryGetLength(valueObject, valueSlot, out var length))
                 {
-                    Py.SetError(CApi.ExcValueError, $"start_response(): invalid Content-Length {Quote(value)}; it must be one non-negative integer");
-                    return false;
+                    var trimmed = value.AsSpan().Trim(" \t");
+                    if (trimmed.Length == 0 || trimmed.Length > 18 || !AllDigits(trimmed))
+                    {
+                        return InvalidContentLength(value);
+                    }
+                    length = long.Parse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture);
+                    strings.RecordLength(valueObject, valueSlot, length);
                 }
-                contentLength = long.Parse(trimmed);
+                if (contentLength >= 0 && length != contentLength)
+                {
+                    return InvalidContentLength(value);
+                }
+                contentLength = length;
                 continue;
             }
             into.Add(new(name, value));
@@ -188,11 +201,11 @@ internal static unsafe class ResponseHead
     /// The text of a str whose characters all fit latin-1 (PEP 3333: headers are "bytes as unicode").
     /// Sets TypeError/ValueError and returns false otherwise. <paramref name="headerName"/>, when given,
     /// names the header whose value <paramref name="obj"/> is; it is described only in an error, so a
-    /// valid header costs no str() call.
+    /// valid header costs no str() call. <paramref name="slot"/> is where <paramref name="obj"/> is or
+    /// would be kept in <paramref name="strings"/>.
     /// </summary>
-    private static bool TryLatin1(nint obj, string what, out string text, ResponseTextCache strings, nint headerName = 0)
+    private static bool TryLatin1(nint obj, int slot, string what, out string text, ResponseTextCache strings, nint headerName = 0)
     {
-        var slot = ResponseTextCache.SlotOf(obj);
         if (strings.TryGet(obj, slot, out text))
         {
             return true;
@@ -246,7 +259,13 @@ internal static unsafe class ResponseHead
         return true;
     }
 
-    private static bool AllDigits(string s)
+    private static bool InvalidContentLength(string value)
+    {
+        Py.SetError(CApi.ExcValueError, $"start_response(): invalid Content-Length {Quote(value)}; it must be one non-negative integer");
+        return false;
+    }
+
+    private static bool AllDigits(ReadOnlySpan<char> s)
     {
         foreach (var c in s)
         {

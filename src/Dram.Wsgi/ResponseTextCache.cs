@@ -9,7 +9,8 @@ namespace Dram.Wsgi;
 /// framework's constant names), so their checked .NET text is kept under the object's identity
 /// and found without reading, hashing or validating the characters again. Each cached object is
 /// held by a reference, so its address cannot be reused by another object while it is cached.
-/// Direct-mapped and fixed in size; only short exact str objects are kept. One per Python
+/// Fixed in size, two ways per set (two objects whose addresses share a slot do not push each
+/// other out request after request); only short exact str objects are kept. One per Python
 /// thread, used with the GIL held.
 /// </summary>
 internal sealed class ResponseTextCache
@@ -22,12 +23,34 @@ internal sealed class ResponseTextCache
     private readonly ResponseTextChecks[] _checks = new ResponseTextChecks[Size];
     private readonly int[] _statusCodes = new int[Size];
     private readonly string?[] _reasons = new string?[Size];
+    private readonly long[] _lengths = new long[Size];
+
+    /// <summary>Per set, the way that was filled last: the other one is replaced next.</summary>
+    private readonly byte[] _filledLast = new byte[Size / 2];
 
     /// <summary>Text of str objects not found here, by content.</summary>
     public Latin1StringCache Latin1 { get; } = new();
 
-    /// <summary>Where <paramref name="obj"/> is, or would be, kept.</summary>
-    public static int SlotOf(nint obj) => (int)((nuint)obj >> 4) & (Size - 1);
+    /// <summary>Where <paramref name="obj"/> is kept or, when it is not, where it would be.</summary>
+    public int SlotOf(nint obj)
+    {
+        // Objects are 16-byte aligned; folding in higher bits spreads objects a page apart.
+        var hash = (nuint)obj >> 4;
+        var first = (int)(hash ^ (hash >> 7)) & (Size - 2);
+        if (_objects[first] == obj)
+        {
+            return first;
+        }
+        if (_objects[first + 1] == obj)
+        {
+            return first + 1;
+        }
+        if (_objects[first] == 0)
+        {
+            return first;
+        }
+        return _objects[first + 1] == 0 || _filledLast[first >> 1] == 0 ? first + 1 : first;
+    }
 
     /// <summary>The text of <paramref name="obj"/> when it is the object cached in its slot.</summary>
     public bool TryGet(nint obj, int slot, out string text)
@@ -53,6 +76,7 @@ internal sealed class ResponseTextCache
         _objects[slot] = obj;
         _texts[slot] = text;
         _checks[slot] = ResponseTextChecks.None;
+        _filledLast[slot >> 1] = (byte)(slot & 1);
         // Released last: freeing a str runs no Python code, but the slot is consistent first anyway.
         Py.XDecRef(evicted);
     }
@@ -83,6 +107,28 @@ internal sealed class ResponseTextCache
             _statusCodes[slot] = code;
             _reasons[slot] = reason;
             _checks[slot] |= ResponseTextChecks.StatusLine;
+        }
+    }
+
+    /// <summary>The Content-Length value <paramref name="obj"/> gave when it was parsed before.</summary>
+    public bool TryGetLength(nint obj, int slot, out long length)
+    {
+        if (Passed(obj, slot, ResponseTextChecks.ContentLengthValue))
+        {
+            length = _lengths[slot];
+            return true;
+        }
+        length = -1;
+        return false;
+    }
+
+    /// <summary>Records a valid Content-Length value with the number it parsed to.</summary>
+    public void RecordLength(nint obj, int slot, long length)
+    {
+        if (_objects[slot] == obj)
+        {
+            _lengths[slot] = length;
+            _checks[slot] |= ResponseTextChecks.ContentLengthValue;
         }
     }
 

@@ -17,4 +17,7 @@ internal enum ResponseTextChecks : byte
 
     /// <summary>A valid status line; its code and reason are cached with it.</summary>
     StatusLine = 8,
+
+    /// <summary>A valid Content-Length value; the number is cached with it.</summary>
+    ContentLengthValue = 16,
 }

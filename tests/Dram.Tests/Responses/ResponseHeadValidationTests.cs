@@ -62,6 +62,22 @@ public sealed class ResponseHeadValidationTests(ResponsesApp server) : IClassFix
     }
 
     [Fact]
+    public async Task HeadersSeenBeforeAreHeldToTheSameRulesEveryTime()
+    {
+        // The app passes the same str objects each time, which Dram keeps with what they parsed to.
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var variant in new[] { "content-length-conflict", "content-length-letters", "name-crlf", "hop-connection", "status-100" })
+            {
+                var wire = await Wire.AllBytesAsync(server.Port, Wire.Request("/bad/" + variant, close: true));
+                Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", wire);
+            }
+            var good = await Wire.AllBytesAsync(server.Port, Wire.Request("/good/status-custom-reason", close: true));
+            Assert.StartsWith("HTTP/1.1 299 Fine Thanks\r\n", good);
+        }
+    }
+
+    [Fact]
     public async Task StatusWithoutReasonPhraseGetsTheStandardOne()
     {
         var wire = await Wire.AllBytesAsync(server.Port, Wire.Request("/good/status-code-only", close: true));
