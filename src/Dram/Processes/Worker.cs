@@ -25,6 +25,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
 
     public async Task<int> RunAsync()
     {
+        MallocTuning.Apply();
         // The access log, like the TLS key below, is opened with the master's privileges.
         AccessLog? accessLog;
         try
