@@ -10,7 +10,7 @@ namespace Dram.Processes;
 /// worker has got depends on what its app happened to allocate. Where it has not got far, a body of
 /// tens of KiB freed after every request comes back as fresh pages that fault in on the next
 /// request's first write. Measured on the bench's Django /upload (64 KiB bodies, one core): 12-15
-/// page faults per request in six runs of nine without these thresholds (6.5% of the worker's CPU
+/// page faults per request in seven runs of eleven without these thresholds (6.5% of the worker's CPU
 /// in a profile of one, about 20 us a request), 0.13-0.21 in every run with them; peak RSS the same
 /// on /upload, /plain and /json. Blocks up to 4 MiB come
 /// from the arena and up to 8 MiB of free space stays with each arena (so at most that much per
