@@ -101,25 +101,13 @@ public sealed class SecureSchemeHeadersTests(SecureSchemeHeadersTests.Servers se
     }
 
     [Fact]
-    public async Task OtherHeadersCanBeNamed()
-    {
-        await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--secure-scheme-headers", "X-Scheme=https, Front-End-Https=on"]);
-
-        Assert.Equal("https", await SchemeAsync(dram.Port, "X-Scheme: https\r\n"));
-        Assert.Equal("https", await SchemeAsync(dram.Port, "Front-End-Https: on\r\n"));
-        Assert.Equal("http", await SchemeAsync(dram.Port, "X-Scheme: http\r\n"));
-        Assert.Equal("http", await SchemeAsync(dram.Port, "X-Forwarded-Proto: https\r\n"));
-    }
+    public async Task OtherHeadersCanBeNamed() =>
+        await AssertSchemesAsync("X-Scheme=https, Front-End-Https=on",
+            ("X-Scheme: https", "https"), ("Front-End-Https: on", "https"), ("X-Scheme: http", "http"), ("X-Forwarded-Proto: https", "http"));
 
     [Fact]
-    public async Task ANameIsMatchedWhateverItsCase()
-    {
-        await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--secure-scheme-headers", "x-scheme=https"]);
-
-        Assert.Equal("https", await SchemeAsync(dram.Port, "X-SCHEME: https\r\n"));
-        Assert.Equal("https", await SchemeAsync(dram.Port, "X-Scheme: https\r\n"));
-        Assert.Equal("http", await SchemeAsync(dram.Port, "X-Scheme: HTTPS\r\n"));
-    }
+    public async Task ANameIsMatchedWhateverItsCase() =>
+        await AssertSchemesAsync("x-scheme=https", ("X-SCHEME: https", "https"), ("X-Scheme: https", "https"), ("X-Scheme: HTTPS", "http"));
 
     [Fact]
     public async Task TheNextRequestOnAConnectionDoesNotInheritTheHeaders()
@@ -163,6 +151,16 @@ public sealed class SecureSchemeHeadersTests(SecureSchemeHeadersTests.Servers se
         Assert.Contains($"dram: error: --secure-scheme-headers {value}: ", output);
         Assert.Contains(message, output);
         Assert.DoesNotContain("Listening at", output);
+    }
+
+    /// <summary>Starts Dram with <c>--secure-scheme-headers <paramref name="setting"/></c>; each header line must give its scheme.</summary>
+    private static async Task AssertSchemesAsync(string setting, params (string Header, string Scheme)[] cases)
+    {
+        await using var dram = await DramProcess.StartAsync("environ_probe:application", ["--secure-scheme-headers", setting]);
+        foreach (var (header, scheme) in cases)
+        {
+            Assert.Equal(scheme, await SchemeAsync(dram.Port, header + "\r\n"));
+        }
     }
 
     private static async Task<string> SchemeAsync(int port, string headers) =>
