@@ -117,13 +117,9 @@ public static unsafe class Py
         ? new ReadOnlySpan<byte>((byte*)(bytes + BytesDataOffset), checked((int)*(nint*)(bytes + VarSizeOffset)))
         : new ReadOnlySpan<byte>(CApi.PyBytes_AsString(bytes), checked((int)CApi.PyBytes_Size(bytes)));
 
-    public static void XDecRef(nint obj)
-    {
-        if (obj != 0)
-        {
-            DecRef(obj);
-        }
-    }
+    /// <summary>The same as <see cref="DecRef"/>, which ignores null already; the name says the caller may pass none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void XDecRef(nint obj) => DecRef(obj);
 
     public static nint NewRef(nint obj)
     {

@@ -143,7 +143,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 $"contradictory secure scheme headers (--secure-scheme-headers {_schemeHeaders.Text})"),
             _ => scheme,
         };
-        if (!ReferenceEquals(forwarded, scheme) && forwarded != scheme)
+        if (forwarded != scheme)
         {
             Py.SetItem(env, _keys.WsgiUrlScheme, forwarded == "https" ? _keys.Https : _keys.Http);
         }
