@@ -53,6 +53,40 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         LimitExceeded = false;
     }
 
+    /// <summary>
+    /// True when the connection already ended (a reset, or a close before the whole body was sent)
+    /// and the Content-Length body is not all buffered: it can never be read whole, nor can a
+    /// response reach the client. Asked before the app is called; a request without a declared body
+    /// pays one comparison, one with a body one look at the connection's state.
+    /// </summary>
+    public bool CutOffByClient(IFeatureCollection features)
+    {
+        if (_declaredLength is not > 0
+            || !FeatureLookup.Required<IHttpRequestLifetimeFeature>(features).RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
+        try
+        {
+            if (!_reader.TryRead(out var result))
+            {
+                return true;
+            }
+            var whole = result.Buffer.Length >= _declaredLength;
+            _reader.AdvanceTo(result.Buffer.Start);
+            return !whole;
+        }
+        catch (IOException)
+        {
+            // Kestrel's "Unexpected end of request content", or the reset that ended the connection.
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>The trailers of a chunked body, held to --limit-request-field_size as the headers are.</summary>
     private IHttpRequestTrailersFeature? _trailers;
     private int _maxTrailerLineBytes;

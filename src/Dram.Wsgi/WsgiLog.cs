@@ -56,6 +56,9 @@ internal static partial class WsgiLog
     [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "{Method} {Path}: the client accepted no response data for {Seconds} s; its connection was closed to free the thread")]
     public static partial void ClientStalled(ILogger logger, string method, string path, double seconds);
 
+    [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "{Method} {Path}: the client closed the connection before sending the whole body (Content-Length {ContentLength}) while the request waited for a Python thread; the app was not called (logged as 499)")]
+    public static partial void ClientLeftMidBody(ILogger logger, string method, string path, long contentLength);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Critical, Message = "Internal error in the Python request loop")]
     public static partial void InternalError(ILogger logger, Exception exception);
 }

@@ -165,6 +165,18 @@ internal sealed unsafe class WsgiRequest
         nint environ = 0, startResponse = 0, result = 0, hookRequest = 0;
         try
         {
+            if (Input.CutOffByClient(features))
+            {
+                // Called, the app would only meet a failing wsgi.input (Django answers it with an
+                // UnreadablePostError traceback), and every request queued behind it would wait.
+                _clientGone = true;
+                WsgiLog.ClientLeftMidBody(_log, _method, _path, _request.Headers.ContentLength ?? 0);
+                if (_environValues is not null)
+                {
+                    Array.Clear(_environValues);
+                }
+                return;
+            }
             if (_hooks is not null)
             {
                 hookRequest = _hooks.Before(_request);

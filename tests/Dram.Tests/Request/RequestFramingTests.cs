@@ -116,6 +116,9 @@ public sealed class RequestFramingTests(InputProbeServer server) : IClassFixture
         using (var connection = await RawHttpConnection.OpenAsync(dram.Port))
         {
             await connection.SendAsync("POST /cut?read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
+            // The idle Python thread takes the request at once; the client leaves while the app
+            // waits in read() (one that left before would never reach the app: the next test).
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
             // Closed with 90 bytes of the body still owed: the app's read() cannot complete.
         }
         Assert.True(await dram.WaitForOutputAsync("POST /cut"), dram.Output);
@@ -124,6 +127,31 @@ public sealed class RequestFramingTests(InputProbeServer server) : IClassFixture
         Assert.Contains("OSError: could not read the request body", dram.Output);
         Assert.DoesNotContain("Internal error", dram.Output);
         Assert.DoesNotContain("[CRITICAL]", dram.Output);
+    }
+
+    [Fact]
+    public async Task ABodyCutOffWhileTheRequestWaitsForAThreadNeverReachesTheApp()
+    {
+        // The only Python thread sleeps while an upload behind it loses its client: running the app
+        // for it would only fail its read() (a Django traceback) and delay every request queued after.
+        await using var dram = await DramProcess.StartAsync("access_log_app:application", ["--threads", "1", "--access-logfile", "-"]);
+        var sleeping = RawHttpConnection.ExchangeAsync(dram.Port, "GET /sleep?s=1.5 HTTP/1.1\r\nHost: localhost\r\n\r\n", timeout: ResponseTimeout);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        using (var connection = await RawHttpConnection.OpenAsync(dram.Port))
+        {
+            await connection.SendAsync("POST /read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
+        }
+        Assert.Equal(201, (await sleeping).StatusCode);
+        Assert.True(await dram.WaitForOutputAsync(
+            "POST /read: the client closed the connection before sending the whole body (Content-Length 100) while the request waited for a Python thread; the app was not called (logged as 499)"), dram.Output);
+        Assert.True(await dram.WaitForOutputAsync("\"POST /read HTTP/1.1\" 499 "), dram.Output);
+        // The thread goes on to the next request straight away.
+        var next = await RawHttpConnection.ExchangeAsync(dram.Port, "POST /read HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nfour", timeout: ResponseTimeout);
+        Assert.Equal(200, next.StatusCode);
+        Assert.Equal("4", next.BodyText);
+        await dram.StopAsync();
+        Assert.DoesNotContain("could not read the request body", dram.Output);
+        Assert.DoesNotContain("Error handling request", dram.Output);
     }
 
     [Fact]
