@@ -89,7 +89,7 @@ internal static unsafe class ResponseHead
             var valueObject = Py.TupleItem(item, 1);
             // The value's slot is looked up once the name is in place: both may share a set.
             var nameSlot = strings.SlotOf(nameObject);
-            if (!TryLatin1(nameObject, nameSlot, "header name", out var name, strings))
+            if (!TryLatin1(nameObject, nameSlot, "header name", out var name, strings, isName: true))
             {
                 return false;
             }
@@ -202,9 +202,10 @@ internal static unsafe class ResponseHead
     /// Sets TypeError/ValueError and returns false otherwise. <paramref name="headerName"/>, when given,
     /// names the header whose value <paramref name="obj"/> is; it is described only in an error, so a
     /// valid header costs no str() call. <paramref name="slot"/> is where <paramref name="obj"/> is or
-    /// would be kept in <paramref name="strings"/>.
+    /// would be kept in <paramref name="strings"/>. A header name (<paramref name="isName"/>) is kept as
+    /// Kestrel's own instance when it is spelled as Kestrel's (KnownResponseHeaderNames).
     /// </summary>
-    private static bool TryLatin1(nint obj, int slot, string what, out string text, ResponseTextCache strings, nint headerName = 0)
+    private static bool TryLatin1(nint obj, int slot, string what, out string text, ResponseTextCache strings, nint headerName = 0, bool isName = false)
     {
         if (strings.TryGet(obj, slot, out text))
         {
@@ -226,6 +227,10 @@ internal static unsafe class ResponseHead
         if (!bytes.ContainsAnyInRange((byte)0x80, (byte)0xFF))
         {
             text = strings.Latin1.Get(bytes);
+            if (isName)
+            {
+                text = KnownResponseHeaderNames.Canonical(text);
+            }
             strings.Add(obj, slot, text);
             return true;
         }
