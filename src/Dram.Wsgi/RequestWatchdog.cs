@@ -94,7 +94,7 @@ internal sealed unsafe class RequestWatchdog
                     continue;
                 }
                 var generation = slot.Request.Generation;
-                var elapsed = Stopwatch.GetElapsedTime(started);
+                var elapsed = TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
                 if (elapsed > _timeout && slot.TimedOutGeneration != generation)
                 {
                     slot.TimedOutGeneration = generation;
