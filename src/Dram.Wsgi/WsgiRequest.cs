@@ -1280,6 +1280,7 @@ internal sealed unsafe class WsgiRequest
             return false;
         }
         var remaining = count;
+        long unflushed = 0;
         while (remaining > 0)
         {
             lock (_gate)
@@ -1298,10 +1299,15 @@ internal sealed unsafe class WsgiRequest
                 _body.Writer.Advance(length);
                 _written += length;
                 remaining -= length;
+                unflushed += length;
             }
-            if (!FlushWithoutGil())
+            if ((unflushed >= InPlaceRun || remaining == 0) && !FlushWithoutGil())
             {
                 break;
+            }
+            if (unflushed >= InPlaceRun)
+            {
+                unflushed = 0;
             }
         }
         if (remaining > 0 || !ClientWait.Completes(sent, _runtime.Options.ClientStallLimit))
@@ -1319,8 +1325,13 @@ internal sealed unsafe class WsgiRequest
         return true;
     }
 
-    // As much as one flush carries: Kestrel's transport holds back a writer above 64 KiB unsent.
+    // One pool block of stand-in bytes at a time.
     private const int InPlaceSlice = 64 * 1024;
+
+    // Stand-in bytes per flush, so one sendfile(2) carries up to this much: every flush is a
+    // sendfile call, and on loopback each call's data wakes the reader once more. The stand-ins
+    // hold up to 16 pool blocks while the run is sent.
+    private const int InPlaceRun = 1024 * 1024;
 
     internal bool Started => _started;
 
