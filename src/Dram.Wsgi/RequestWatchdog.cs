@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dram.Python;
 using Dram.Python.Native;
 using Dram.Wsgi.Hooks;
