@@ -1301,14 +1301,15 @@ internal sealed unsafe class WsgiRequest
                 remaining -= length;
                 unflushed += length;
             }
-            if ((unflushed >= InPlaceRun || remaining == 0) && !FlushWithoutGil())
+            if (unflushed < InPlaceRun && remaining > 0)
+            {
+                continue;
+            }
+            if (!FlushWithoutGil())
             {
                 break;
             }
-            if (unflushed >= InPlaceRun)
-            {
-                unflushed = 0;
-            }
+            unflushed = 0;
         }
         if (remaining > 0 || !ClientWait.Completes(sent, _runtime.Options.ClientStallLimit))
         {
