@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using Dram.Python;
 using Dram.Python.Native;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -41,9 +43,19 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// </summary>
     public bool LimitExceeded { get; private set; }
 
-    public void Bind(PipeReader reader, long? declaredLength, IHttpRequestTrailersFeature? trailers = null, int maxTrailerLineBytes = 0)
+    /// <summary>
+    /// True once a body read found the client gone: the connection was reset, or it ended before
+    /// the whole body came. Kestrel sends nothing more on such a connection, so the request ends
+    /// unanswered (499 in the access log) whatever the app makes of the failed read.
+    /// </summary>
+    public bool ClientLeft { get; private set; }
+
+    private IFeatureCollection? _features;
+
+    public void Bind(PipeReader reader, long? declaredLength, IFeatureCollection? features = null, IHttpRequestTrailersFeature? trailers = null, int maxTrailerLineBytes = 0)
     {
         _reader = reader;
+        _features = features;
         _trailers = trailers;
         _maxTrailerLineBytes = maxTrailerLineBytes;
         _declaredLength = declaredLength;
@@ -51,6 +63,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         _consumed = 0;
         FailureStatus = null;
         LimitExceeded = false;
+        ClientLeft = false;
     }
 
     /// <summary>
@@ -320,6 +333,15 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
                 }
             }
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest && PeerClosed())
+        {
+            // Kestrel's "Unexpected end of request content": the connection ended (the client
+            // closed it, or reset it after a close) before the body did.
+            ClientLeft = true;
+            _eof = true;
+            Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection before sending all of it ({e.Message})");
+            return false;
+        }
         catch (BadHttpRequestException e)
         {
             FailureStatus = e.StatusCode;
@@ -347,6 +369,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
+            ClientLeft = true;
             _eof = true;
             Py.SetError(CApi.ExcOSError, $"could not read the request body: the client closed the connection ({e.Message})");
             return false;
@@ -376,5 +399,27 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Whether the client's side of the connection has ended (a FIN or a reset has arrived): its
+    /// socket polls readable with nothing left to read, since Kestrel has taken every byte sent.
+    /// A live client that sent a malformed body polls not readable. Asked only after a body read
+    /// failed; connections without a socket of their own (HTTP/2 streams) answer false.
+    /// </summary>
+    private bool PeerClosed()
+    {
+        if (_features?[typeof(IConnectionSocketFeature)] is not IConnectionSocketFeature { Socket: { } socket })
+        {
+            return false;
+        }
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return true;
+        }
     }
 }

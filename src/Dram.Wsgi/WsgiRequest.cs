@@ -326,7 +326,7 @@ internal sealed unsafe class WsgiRequest
         _path = _request.Path;
         _response = FeatureLookup.Required<IHttpResponseFeature>(features);
         _body = FeatureLookup.Required<IHttpResponseBodyFeature>(features);
-        Input.Bind(FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader, _request.Headers.ContentLength,
+        Input.Bind(FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader, _request.Headers.ContentLength, features,
             FeatureLookup.Optional<IHttpRequestTrailersFeature>(features), _runtime.Options.MaxHeaderFieldSize);
         lock (_gate)
         {
@@ -668,7 +668,7 @@ internal sealed unsafe class WsgiRequest
                 _flushInFlight = null;
                 _deferredFlushFailed |= ClientGone(finished);
             }
-            gone = _deferredFlushFailed || FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested;
+            gone = _deferredFlushFailed || Input.ClientLeft || FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested;
             _unflushed += written;
             flushNow = _unflushed >= DeferredFlushLimit || _flushInFlight is not null;
             if (!gone && !flushNow && !_flushQueued)
@@ -1147,7 +1147,7 @@ internal sealed unsafe class WsgiRequest
 
     private void SendError(int status, bool closeConnection = false)
     {
-        if (FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested)
+        if (Input.ClientLeft || FeatureLookup.Required<IHttpRequestLifetimeFeature>(_features).RequestAborted.IsCancellationRequested)
         {
             // The client left (a body read found the connection closed): there is no one to answer,
             // and Kestrel's output is already closed.

@@ -99,6 +99,38 @@ public sealed class AccessLogOutcomeTests(AccessLoggedDram served) : IClassFixtu
         Assert.Equal(("-", "0"), (line["b"], line["B"]));
     }
 
+    [Fact]
+    public async Task AClientEndingItsSideBeforeTheWholeBodyIsLoggedAs499AndGetsNoAnswer()
+    {
+        var mark = Mark();
+        using (var connection = await RawHttpConnection.OpenAsync(served.Dram.Port))
+        {
+            // A close rather than a reset: the app's read meets the end of the connection where the
+            // rest of the body should be.
+            await connection.SendAsync($"POST /mnt/read HTTP/1.1\r\nHost: localhost\r\nX-Mark: {mark}\r\nContent-Length: 100000\r\n\r\nonly this");
+            var stream = new NetworkStream(connection.Socket, ownsSocket: false);
+            await Task.Delay(300);
+            connection.Socket.Shutdown(SocketShutdown.Send);
+            var buffer = new byte[4096];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            // No answer: the connection ends (closed or reset) without a byte of a response.
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer, timeout.Token);
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+            {
+                read = 0;
+            }
+            Assert.Equal(0, read);
+        }
+
+        var line = await served.LineAsync(mark);
+        Assert.Equal("499", line["s"]);
+        Assert.Equal(("-", "0"), (line["b"], line["B"]));
+    }
+
     private static string Mark() => Guid.NewGuid().ToString("N");
 
     private async Task<RawResponse> ExchangeAsync(string requestLine, string mark, string headers = "", bool head = false, TimeSpan? timeout = null) =>
