@@ -20,7 +20,12 @@ namespace Dram.Wsgi;
 public sealed class WsgiThreadPool
 {
     private readonly ConcurrentQueue<PendingRequest> _queue = new();
-    private readonly SemaphoreSlim _available = new(0);
+
+    /// <summary>Where a Python thread with nothing to do sleeps; released only for a parked thread.</summary>
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>Python threads parked (or about to park) on <see cref="_wake"/> that no enqueue has woken yet.</summary>
+    private int _parked;
     private readonly WsgiRuntime _runtime;
     private readonly nint _app;
     private readonly ILogger _log;
@@ -111,10 +116,74 @@ public sealed class WsgiThreadPool
     /// <summary>Requests answered 504 by <c>--timeout</c> since the worker started.</summary>
     public long RequestsTimedOut => _watchdog?.TimedOut ?? 0;
 
+    /// <remarks>
+    /// A busy server hands a request over without a lock: a Python thread finishing a request
+    /// takes the next from the queue itself, and only a parked thread needs waking. The fence pairs
+    /// with the one in <see cref="Take"/>: either this sees the thread parked or the thread sees
+    /// the request.
+    /// </remarks>
     public void Enqueue(PendingRequest request)
     {
         _queue.Enqueue(request);
-        _available.Release();
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _parked) > 0)
+        {
+            WakeOne();
+        }
+    }
+
+    private void WakeOne()
+    {
+        while (true)
+        {
+            var parked = Volatile.Read(ref _parked);
+            if (parked == 0)
+            {
+                return;
+            }
+            if (Interlocked.CompareExchange(ref _parked, parked - 1, parked) == parked)
+            {
+                _wake.Release();
+                return;
+            }
+        }
+    }
+
+    /// <summary>The next request, sleeping until one comes; null once the pool stops and the queue is empty.</summary>
+    private PendingRequest? Take()
+    {
+        while (true)
+        {
+            if (_queue.TryDequeue(out var pending))
+            {
+                return pending;
+            }
+            if (_stopping)
+            {
+                return null;
+            }
+            Interlocked.Increment(ref _parked);
+            if (_queue.TryDequeue(out pending))
+            {
+                // Not parking after all. If an enqueue already counted this thread as woken, its
+                // permit stays in the semaphore and some thread later wakes once for nothing.
+                Unpark();
+                return pending;
+            }
+            _wake.Wait();
+        }
+    }
+
+    private void Unpark()
+    {
+        while (true)
+        {
+            var parked = Volatile.Read(ref _parked);
+            if (parked == 0 || Interlocked.CompareExchange(ref _parked, parked - 1, parked) == parked)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -125,7 +194,7 @@ public sealed class WsgiThreadPool
     public void Stop(TimeSpan wait)
     {
         _stopping = true;
-        _available.Release(_threads.Length);
+        _wake.Release(_threads.Length);
         foreach (var thread in _threads)
         {
             thread.Join(wait);
@@ -143,17 +212,8 @@ public sealed class WsgiThreadPool
         _slots[index] = slot;
         _attached.Signal();
 
-        while (true)
+        while (Take() is { } pending)
         {
-            _available.Wait();
-            if (!_queue.TryDequeue(out var pending))
-            {
-                if (_stopping)
-                {
-                    return;
-                }
-                continue;
-            }
             slot.Current = pending;
             python.Enter();
             try
