@@ -74,6 +74,9 @@ internal sealed unsafe class WsgiRequest
     /// </summary>
     private readonly Lock _gate = new();
     private bool _released;
+
+    /// <summary>Whether the Python thread, not the watchdog, hands the request that just ran back to Kestrel.</summary>
+    private bool _handBack;
     private string _method = "";
     private string _path = "";
     private long _startedTimestamp;
@@ -242,7 +245,11 @@ internal sealed unsafe class WsgiRequest
             }
             lock (_gate)
             {
+                // Past this point the watchdog leaves the request alone (it is no longer active):
+                // whether this thread hands it back to Kestrel is decided here.
                 _active = false;
+                _handBack = !_released;
+                _released = true;
                 _features = null!;
                 _request = null!;
                 _response = null!;
@@ -366,15 +373,7 @@ internal sealed unsafe class WsgiRequest
     internal bool Release()
     {
         Volatile.Write(ref _startedTimestamp, 0);
-        lock (_gate)
-        {
-            if (_released)
-            {
-                return false;
-            }
-            _released = true;
-            return true;
-        }
+        return _handBack;
     }
 
     /// <summary>
@@ -1212,16 +1211,8 @@ internal sealed unsafe class WsgiRequest
     internal string Path => _path;
 
     /// <summary>True once the watchdog took the request away: Kestrel's objects must not be used.</summary>
-    internal bool Released
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _released;
-            }
-        }
-    }
+    /// <remarks>Read without the lock: a locked read would be as stale a moment later.</remarks>
+    internal bool Released => Volatile.Read(ref _released);
 
     /// <summary>
     /// Reads up to <paramref name="max"/> bytes of a file at <paramref name="offset"/> straight into
