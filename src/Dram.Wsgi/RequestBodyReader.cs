@@ -404,8 +404,9 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// <summary>
     /// Whether the client's side of the connection has ended (a FIN or a reset has arrived): its
     /// socket polls readable with nothing left to read, since Kestrel has taken every byte sent.
-    /// A live client that sent a malformed body polls not readable. Asked only after a body read
-    /// failed; connections without a socket of their own (HTTP/2 streams) answer false.
+    /// A live client that sent a malformed body polls not readable (or readable with bytes
+    /// waiting). Asked only after a body read failed; a connection whose transport offers no
+    /// socket answers false, and the failure stays the client's malformed body.
     /// </summary>
     private bool PeerClosed()
     {
