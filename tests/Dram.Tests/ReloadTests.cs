@@ -57,5 +57,29 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SignalsIgnoredByWhatStartedDramStillReachTheMaster()
+    {
+        // As `nohup dram ...` leaves SIGHUP ignored, and a shell's background job SIGINT and SIGQUIT:
+        // an ignored disposition survives exec, and Gunicorn acts on these signals regardless.
+        await using var dram = await DramProcess.StartAsync("lifecycle:application",
+            launcher: ["/bin/sh", "-c", "trap '' HUP INT QUIT; exec \"$0\" \"$@\""]);
+        try
+        {
+            var old = await WorkerProbe.WaitForWorkersAsync(dram, 1, TimeSpan.FromSeconds(30));
+            dram.Signal(DramProcess.SigHup);
+            Assert.True(await dram.WaitForOutputAsync($"Worker 1 (pid {old[0]}) stopped", TimeSpan.FromSeconds(60)), dram.Output);
+            Assert.Equal(1, dram.CountInOutput("Reloading: starting 1 worker(s) with freshly imported app code"));
+            Assert.Equal(0, dram.CountInOutput("ignored in this process"));
+
+            dram.Signal(DramProcess.SigInt);
+            Assert.Equal(0, await dram.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            output.WriteLine(dram.Output);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_appDirectory, recursive: true);
 }

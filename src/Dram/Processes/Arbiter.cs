@@ -189,6 +189,10 @@ public sealed partial class Arbiter
                 _events.Writer.TryWrite(new SignalEvent(context.Signal));
             }));
         }
+        if (IgnoredSignals.StillIgnored() is { Count: > 0 } ignored)
+        {
+            ServerLog.SignalsIgnored(_log, string.Join(", ", ignored));
+        }
         using var ticker = new Timer(_ => _events.Writer.TryWrite(new TickEvent()), null, Tick, Tick);
         WritePidfile();
 

@@ -119,8 +119,10 @@ internal static partial class ProcessTitle
         // runtime reads it; an explicit setting in the environment is kept.
         SetEnv("DOTNET_GCgen0size", "400000", 0);
         var titleBytes = Marshal.StringToCoTaskMemUTF8(title);
+        var reset = IgnoredSignals.ResetForExec();
         ExecV("/proc/self/exe", [titleBytes, 0]);
         // Only reached when exec failed: run on with the original command line.
+        IgnoredSignals.Restore(reset);
         Marshal.FreeCoTaskMem(titleBytes);
         Environment.SetEnvironmentVariable(ArgumentsVariable, null);
         SetEnv(ArgumentsVariable, "", 1);

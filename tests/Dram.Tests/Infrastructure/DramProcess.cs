@@ -60,7 +60,7 @@ public sealed partial class DramProcess : IAsyncDisposable
     /// </summary>
     public static async Task<DramProcess> StartAsync(string? app, IEnumerable<string>? args = null,
         IDictionary<string, string>? environment = null, string? chdir = null, bool logsToFile = false,
-        string? workingDirectory = null, int? boundPort = null)
+        string? workingDirectory = null, int? boundPort = null, IReadOnlyList<string>? launcher = null)
     {
         var extra = args?.ToList() ?? [];
         var port = boundPort ?? FreePort.Next();
@@ -78,7 +78,7 @@ public sealed partial class DramProcess : IAsyncDisposable
         {
             all.Add(app);
         }
-        var dram = Launch(all, environment, workingDirectory, boundPort);
+        var dram = Launch(all, environment, workingDirectory, boundPort, launcher);
         Task listening = logsToFile ? WaitUntilConnectableAsync(port, TimeSpan.FromSeconds(60)) : dram._listening.Task;
         var started = await Task.WhenAny(listening, dram._process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (started != listening || listening is Task<bool> { Result: false })
@@ -128,10 +128,14 @@ public sealed partial class DramProcess : IAsyncDisposable
         return (dram._process.ExitCode, dram.Output);
     }
 
+    /// <remarks>
+    /// A <paramref name="launcher"/> (e.g. <c>nohup</c>) runs first and executes dram, given as its
+    /// last argument before dram's own; it must exec dram in place, so the process is still dram's.
+    /// </remarks>
     private static DramProcess Launch(List<string> args, IDictionary<string, string>? environment, string? workingDirectory = null,
-        int? boundPort = null)
+        int? boundPort = null, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo(DramBinary.Path)
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : DramBinary.Path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -139,6 +143,14 @@ public sealed partial class DramProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Repo.Root,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var arg in launcher.Skip(1))
+            {
+                start.ArgumentList.Add(arg);
+            }
+            start.ArgumentList.Add(DramBinary.Path);
+        }
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
