@@ -134,17 +134,25 @@ public sealed class WsgiThreadPool
 
     private void WakeOne()
     {
+        if (TryCountOneUnparked())
+        {
+            _wake.Release();
+        }
+    }
+
+    /// <summary>Takes one thread off the parked count, unless it is zero already.</summary>
+    private bool TryCountOneUnparked()
+    {
         while (true)
         {
             var parked = Volatile.Read(ref _parked);
             if (parked == 0)
             {
-                return;
+                return false;
             }
             if (Interlocked.CompareExchange(ref _parked, parked - 1, parked) == parked)
             {
-                _wake.Release();
-                return;
+                return true;
             }
         }
     }
@@ -167,22 +175,10 @@ public sealed class WsgiThreadPool
             {
                 // Not parking after all. If an enqueue already counted this thread as woken, its
                 // permit stays in the semaphore and some thread later wakes once for nothing.
-                Unpark();
+                TryCountOneUnparked();
                 return pending;
             }
             _wake.Wait();
-        }
-    }
-
-    private void Unpark()
-    {
-        while (true)
-        {
-            var parked = Volatile.Read(ref _parked);
-            if (parked == 0 || Interlocked.CompareExchange(ref _parked, parked - 1, parked) == parked)
-            {
-                return;
-            }
         }
     }
 
