@@ -50,13 +50,14 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// </summary>
     public bool ClientLeft { get; private set; }
 
-    private IFeatureCollection? _features;
+    private IFeatureCollection _features = null!;
 
-    public void Bind(PipeReader reader, long? declaredLength, IFeatureCollection? features = null, IHttpRequestTrailersFeature? trailers = null, int maxTrailerLineBytes = 0)
+    /// <summary>Reads the body of the request whose <paramref name="features"/> these are.</summary>
+    public void Bind(IFeatureCollection features, long? declaredLength, int maxTrailerLineBytes)
     {
-        _reader = reader;
+        _reader = FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader;
         _features = features;
-        _trailers = trailers;
+        _trailers = FeatureLookup.Optional<IHttpRequestTrailersFeature>(features);
         _maxTrailerLineBytes = maxTrailerLineBytes;
         _declaredLength = declaredLength;
         _eof = false;
@@ -410,7 +411,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// </summary>
     private bool PeerClosed()
     {
-        if (_features?[typeof(IConnectionSocketFeature)] is not IConnectionSocketFeature { Socket: { } socket })
+        if (_features[typeof(IConnectionSocketFeature)] is not IConnectionSocketFeature { Socket: { } socket })
         {
             return false;
         }

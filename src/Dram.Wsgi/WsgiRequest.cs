@@ -333,8 +333,7 @@ internal sealed unsafe class WsgiRequest
         _path = _request.Path;
         _response = FeatureLookup.Required<IHttpResponseFeature>(features);
         _body = FeatureLookup.Required<IHttpResponseBodyFeature>(features);
-        Input.Bind(FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader, _request.Headers.ContentLength, features,
-            FeatureLookup.Optional<IHttpRequestTrailersFeature>(features), _runtime.Options.MaxHeaderFieldSize);
+        Input.Bind(features, _request.Headers.ContentLength, _runtime.Options.MaxHeaderFieldSize);
         lock (_gate)
         {
             // A deferred flush still queued for the previous request sees the new generation and
