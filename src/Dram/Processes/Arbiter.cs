@@ -181,7 +181,7 @@ public sealed partial class Arbiter
         _ = AcceptWorkersAsync(control);
 
         var registrations = new List<PosixSignalRegistration>();
-        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, (PosixSignal)SigUsr1 })
+        foreach (var (signal, _, _) in IgnoredSignals.MasterSignals)
         {
             registrations.Add(PosixSignalRegistration.Create(signal, context =>
             {

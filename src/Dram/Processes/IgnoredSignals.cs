@@ -15,19 +15,31 @@ internal static unsafe partial class IgnoredSignals
     private const nint Default = 0;
     private const nint Ignore = 1;
 
-    /// <summary>HUP, INT, QUIT, USR1, TERM, TTIN, TTOU: what the master acts on.</summary>
-    private static ReadOnlySpan<int> MasterSignals => [1, 2, 3, 10, 15, 21, 22];
+    /// <summary>
+    /// What the master acts on: the value it registers with the runtime, the kernel's number, the name.
+    /// SIGUSR1 has no runtime name, so it goes by its number.
+    /// </summary>
+    public static readonly (PosixSignal Signal, int Number, string Name)[] MasterSignals =
+    [
+        (PosixSignal.SIGTERM, 15, "SIGTERM"),
+        (PosixSignal.SIGINT, 2, "SIGINT"),
+        (PosixSignal.SIGQUIT, 3, "SIGQUIT"),
+        (PosixSignal.SIGHUP, 1, "SIGHUP"),
+        (PosixSignal.SIGTTIN, 21, "SIGTTIN"),
+        (PosixSignal.SIGTTOU, 22, "SIGTTOU"),
+        ((PosixSignal)10, 10, "SIGUSR1"),
+    ];
 
     /// <summary>Gives the ignored ones of the master's signals their default disposition, for an exec; returns them.</summary>
     public static List<int> ResetForExec()
     {
         var reset = new List<int>();
-        foreach (var signal in MasterSignals)
+        foreach (var (_, number, _) in MasterSignals)
         {
-            if (IsIgnored(signal))
+            if (IsIgnored(number))
             {
-                SetDisposition(signal, Default);
-                reset.Add(signal);
+                SetDisposition(number, Default);
+                reset.Add(number);
             }
         }
         return reset;
@@ -46,11 +58,11 @@ internal static unsafe partial class IgnoredSignals
     public static List<string> StillIgnored()
     {
         var names = new List<string>();
-        foreach (var signal in MasterSignals)
+        foreach (var (_, number, name) in MasterSignals)
         {
-            if (IsIgnored(signal))
+            if (IsIgnored(number))
             {
-                names.Add(Name(signal));
+                names.Add(name);
             }
         }
         return names;
@@ -62,17 +74,6 @@ internal static unsafe partial class IgnoredSignals
         var current = stackalloc byte[256];
         return QueryAction(signal, null, current) == 0 && *(nint*)current == Ignore;
     }
-
-    private static string Name(int signal) => signal switch
-    {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        10 => "SIGUSR1",
-        15 => "SIGTERM",
-        21 => "SIGTTIN",
-        _ => "SIGTTOU",
-    };
 
     [LibraryImport("libc", EntryPoint = "sigaction")]
     private static partial int QueryAction(int signal, byte* action, byte* previous);
