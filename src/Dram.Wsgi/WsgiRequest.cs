@@ -488,6 +488,11 @@ internal sealed unsafe class WsgiRequest
             }
             return;
         }
+        // Django's HttpResponse iterates over the list of chunks it made already: no app code runs
+        // between them, so nothing is gained by sending each from the thread pool as it comes, and
+        // the response goes out in one send at the end like a list's.
+        var iteratorType = CApi.TypeOf(iterator);
+        var flushEach = iteratorType != CApi.ListIteratorType && iteratorType != CApi.TupleIteratorType;
         _iterating = true;
         try
         {
@@ -502,7 +507,7 @@ internal sealed unsafe class WsgiRequest
                     }
                     return;
                 }
-                var keepGoing = WriteChunk(chunk, flush: true);
+                var keepGoing = WriteChunk(chunk, flushEach);
                 Py.DecRef(chunk);
                 if (!keepGoing)
                 {

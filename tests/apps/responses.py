@@ -178,6 +178,26 @@ def generator_body(environ, start_response):
     return body()
 
 
+def list_iterator_body(environ, start_response):
+    # What Django's HttpResponse returns: an iterator over chunks that all exist already.
+    start_response("200 OK", list(TEXT))
+    return iter([b"hello ", b"world"])
+
+
+BIG_CHUNKS = (b"a" * 200_000, b"b" * 300_000, b"c" * 7)
+
+
+def list_iterator_big(environ, start_response):
+    # Chunks several times the server's write slice, given as a tuple's iterator, length declared.
+    start_response("200 OK", TEXT + [("Content-Length", str(sum(map(len, BIG_CHUNKS))))])
+    return iter(BIG_CHUNKS)
+
+
+def list_iterator_str(environ, start_response):
+    start_response("200 OK", list(TEXT))
+    return iter([b"fine ", "not bytes"])
+
+
 def declared_length(environ, start_response):
     start_response("200 OK", TEXT + [("Content-Length", "11")])
     return [b"hello ", b"world"]
@@ -362,6 +382,9 @@ ROUTES = {
     "/start/empty-then-raise": empty_then_raise,
     "/body/list": list_body,
     "/body/generator": generator_body,
+    "/body/list-iterator": list_iterator_body,
+    "/body/list-iterator-big": list_iterator_big,
+    "/body/list-iterator-str": list_iterator_str,
     "/body/declared-length": declared_length,
     "/body/too-long": too_long,
     "/body/too-short": too_short,

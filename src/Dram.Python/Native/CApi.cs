@@ -103,6 +103,12 @@ internal static unsafe class CApi
     public static nint UnicodeType;
     public static nint ListType;
     public static nint TupleType;
+
+    /// <summary>The type of <c>iter(list)</c>: a list's chunks all exist before the first is sent.</summary>
+    public static nint ListIteratorType;
+
+    /// <summary>The type of <c>iter(tuple)</c>.</summary>
+    public static nint TupleIteratorType;
     public static nint DictType;
     public static nint ExcTypeError;
     public static nint ExcValueError;
@@ -225,6 +231,8 @@ internal static unsafe class CApi
         UnicodeType = Data("PyUnicode_Type");
         ListType = Data("PyList_Type");
         TupleType = Data("PyTuple_Type");
+        ListIteratorType = Data("PyListIter_Type");
+        TupleIteratorType = Data("PyTupleIter_Type");
         DictType = Data("PyDict_Type");
         ExcTypeError = Pointer("PyExc_TypeError");
         ExcValueError = Pointer("PyExc_ValueError");

@@ -40,6 +40,46 @@ public sealed class ResponseBodyTests(ResponsesApp server) : IClassFixture<Respo
     }
 
     [Fact]
+    public async Task ChunksOfAListIteratorGoOutAsOneChunkedPiece()
+    {
+        // Django's HttpResponse answers iter(list): every chunk exists before the first is sent, so
+        // they are sent together when the app is done, as a list's are.
+        var wire = await Wire.AllBytesAsync(server.Port, Wire.Request("/body/list-iterator", close: true));
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", wire);
+        Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", wire);
+        Assert.EndsWith("\r\n\r\nb\r\nhello world\r\n0\r\n\r\n", wire);
+    }
+
+    [Fact]
+    public async Task ChunksOfATupleIteratorLargerThanAWriteSliceArriveWholeOnAKeptAliveConnection()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        for (var i = 0; i < 3; i++)
+        {
+            await connection.SendAsync(Wire.Request("/body/list-iterator-big"));
+            var response = await connection.ReadResponseAsync(timeout: Wire.Timeout);
+
+            Assert.Equal("HTTP/1.1 200 OK", response.StatusLine);
+            Assert.Equal("500007", response.Header("Content-Length"));
+            Assert.Equal(new string('a', 200_000) + new string('b', 300_000) + "ccccccc", response.BodyText);
+        }
+    }
+
+    [Fact]
+    public async Task AStrFromAListIteratorAfterBytesAbortsTheResponse()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        await connection.SendAsync(Wire.Request("/body/list-iterator-str"));
+        var wire = await Wire.ReadUntilClosedAsync(connection);
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", wire);
+        Assert.DoesNotContain("not bytes", wire);
+        Assert.False(wire.EndsWith("0\r\n\r\n", StringComparison.Ordinal), "the aborted response looks complete:\n" + wire);
+        await ErrorLogEntry.WaitForAsync(server.Dram, "GET /body/list-iterator-str:", "the response body holds a str; every chunk of a WSGI body must be bytes");
+    }
+
+    [Fact]
     public async Task GeneratorBodyWithoutContentLengthIsCloseDelimitedOnHttp10()
     {
         // HTTP/1.0 has no chunked encoding: the end of the body is the end of the connection.
