@@ -193,11 +193,6 @@ def list_iterator_big(environ, start_response):
     return iter(BIG_CHUNKS)
 
 
-def list_iterator_str(environ, start_response):
-    start_response("200 OK", list(TEXT))
-    return iter([b"fine ", "not bytes"])
-
-
 def declared_length(environ, start_response):
     start_response("200 OK", TEXT + [("Content-Length", "11")])
     return [b"hello ", b"world"]
@@ -284,6 +279,12 @@ def str_in_list(environ, start_response):
     # chunked before the str is found.
     start_response("200 OK", list(TEXT))
     return [b"bytes item", "str item"]
+
+
+def str_in_list_iterator(environ, start_response):
+    # The same list behind iter(), as Django's HttpResponse hands out its chunks.
+    start_response("200 OK", list(TEXT))
+    return iter([b"bytes item", "str item"])
 
 
 def no_start_response(environ, start_response):
@@ -384,7 +385,6 @@ ROUTES = {
     "/body/generator": generator_body,
     "/body/list-iterator": list_iterator_body,
     "/body/list-iterator-big": list_iterator_big,
-    "/body/list-iterator-str": list_iterator_str,
     "/body/declared-length": declared_length,
     "/body/too-long": too_long,
     "/body/too-short": too_short,
@@ -397,6 +397,7 @@ ROUTES = {
     "/error/str-body": str_body,
     "/error/str-after-data": str_after_data,
     "/error/str-in-list": str_in_list,
+    "/error/str-in-list-iterator": str_in_list_iterator,
     "/error/no-start-response": no_start_response,
     "/error/no-start-response-with-data": no_start_response_with_data,
     "/close/ok": close_ok,

@@ -71,6 +71,7 @@ public sealed class AppErrorTests(ResponsesApp server) : IClassFixture<Responses
     [Theory]
     [InlineData("/error/str-after-data", "\r\n\r\nb\r\nbytes first\r\n")]
     [InlineData("/error/str-in-list", "\r\n\r\na\r\nbytes item\r\n")]
+    [InlineData("/error/str-in-list-iterator", "\r\n\r\na\r\nbytes item\r\n")]
     public async Task StrAfterBytesWereSentAbortsTheConnection(string path, string sentFirst)
     {
         using var connection = await RawHttpConnection.OpenAsync(server.Port);
