@@ -180,8 +180,9 @@ def generator_body(environ, start_response):
 
 def list_iterator_body(environ, start_response):
     # What Django's HttpResponse returns: an iterator over chunks that all exist already.
+    # Many small chunks: were each one flushed as it came, the body would leave in several pieces.
     start_response("200 OK", list(TEXT))
-    return iter([b"hello ", b"world"])
+    return iter([bytes([c]) for c in b"hello world" * 200])
 
 
 BIG_CHUNKS = (b"a" * 200_000, b"b" * 300_000, b"c" * 7)
