@@ -24,10 +24,6 @@ namespace Dram.Processes;
 /// </summary>
 public sealed partial class Arbiter
 {
-    private const int SigUsr1 = 10;
-    private const int SigKill = 9;
-    private const int SigTerm = 15;
-    private const int SigQuit = 3;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     /// <summary>How long workers told to stop at once (SIGQUIT) may take before they are killed.</summary>
@@ -396,7 +392,7 @@ public sealed partial class Arbiter
                     var oldest = _workers.Where(w => w.CountsTowardTarget).OrderBy(w => w.Started).FirstOrDefault();
                     if (oldest is not null)
                     {
-                        Retire(oldest, SigTerm);
+                        Retire(oldest, SignalNumbers.Term);
                     }
                 }
                 return null;
@@ -413,7 +409,7 @@ public sealed partial class Arbiter
                     }
                     else
                     {
-                        Kill(worker.Pid, SigUsr1);
+                        Kill(worker.Pid, SignalNumbers.Usr1);
                     }
                 }
                 return null;
@@ -440,7 +436,7 @@ public sealed partial class Arbiter
                     catch (BindException e)
                     {
                         _log.LogCritical("{Message}", e.Message);
-                        KillAll(SigKill);
+                        KillAll(SignalNumbers.Kill);
                         return Program.ExitBind;
                     }
                     try
@@ -450,7 +446,7 @@ public sealed partial class Arbiter
                     catch (BindException e)
                     {
                         _log.LogCritical("{Message}", e.Message);
-                        KillAll(SigKill);
+                        KillAll(SignalNumbers.Kill);
                         return Program.ExitBind;
                     }
                     foreach (var display in _sockets.Displays)
@@ -483,7 +479,7 @@ public sealed partial class Arbiter
                 if (worker.ReopenLogsWhenBooted)
                 {
                     worker.ReopenLogsWhenBooted = false;
-                    Kill(worker.Pid, SigUsr1);
+                    Kill(worker.Pid, SignalNumbers.Usr1);
                 }
                 return null;
             case "ACCEPTING":
@@ -496,7 +492,7 @@ public sealed partial class Arbiter
                 }
                 if (worker.Replaces is { Exited: false } old)
                 {
-                    Retire(old, SigTerm);
+                    Retire(old, SignalNumbers.Term);
                     if (worker.ReplacementReason is { } restart)
                     {
                         _metrics.WorkerRestarted(restart);
@@ -555,7 +551,7 @@ public sealed partial class Arbiter
         }
         worker.KilledOverMemory = true;
         ServerLog.WorkerFarOverMemory(_log, worker.Id, worker.Pid, worker.ResidentBytes / (1024 * 1024), _config.MaxWorkerMemoryMb);
-        Retire(worker, SigKill);
+        Retire(worker, SignalNumbers.Kill);
     }
 
     private int? OnExit(WorkerProcess worker)
@@ -586,7 +582,7 @@ public sealed partial class Arbiter
             if (!_everAccepted)
             {
                 ServerLog.BootFailed(_log, worker.Id, reason);
-                KillAll(SigKill);
+                KillAll(SignalNumbers.Kill);
                 return code;
             }
             if (worker.Replaces is { } kept)
@@ -639,13 +635,13 @@ public sealed partial class Arbiter
             if (worker.RetiringSince is { } since && now - since > TimeSpan.FromSeconds(_config.GracefulTimeout + 5))
             {
                 ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, _config.GracefulTimeout);
-                Kill(worker.Pid, SigKill);
+                Kill(worker.Pid, SignalNumbers.Kill);
             }
             else if (worker.Accepting && worker.RetiringSince is null && now - worker.LastHeartbeat > silentLimit)
             {
                 ServerLog.WorkerSilent(_log, worker.Id, worker.Pid, (int)silentLimit.TotalSeconds);
                 worker.KilledForSilence = true;
-                Kill(worker.Pid, SigKill);
+                Kill(worker.Pid, SignalNumbers.Kill);
             }
         }
         EnsureWorkerCount();
@@ -743,7 +739,7 @@ public sealed partial class Arbiter
         }
         foreach (var worker in _workers.Where(w => !w.Exited))
         {
-            Retire(worker, graceful ? SigTerm : SigQuit);
+            Retire(worker, graceful ? SignalNumbers.Term : SignalNumbers.Quit);
         }
         var allowed = graceful ? _config.GracefulTimeout : ImmediateStopSeconds;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(allowed + (graceful ? 5 : 0));
@@ -758,7 +754,7 @@ public sealed partial class Arbiter
         foreach (var worker in _workers.Where(w => !w.Exited).ToList())
         {
             ServerLog.WorkerKilledAfterGrace(_log, worker.Id, worker.Pid, allowed);
-            Kill(worker.Pid, SigKill);
+            Kill(worker.Pid, SignalNumbers.Kill);
             worker.Process.WaitForExit(5000);
         }
         ServerLog.Stopped(_log);

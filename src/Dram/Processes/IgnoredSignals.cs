@@ -21,13 +21,13 @@ internal static unsafe partial class IgnoredSignals
     /// </summary>
     public static readonly (PosixSignal Signal, int Number, string Name)[] MasterSignals =
     [
-        (PosixSignal.SIGTERM, 15, "SIGTERM"),
+        (PosixSignal.SIGTERM, SignalNumbers.Term, "SIGTERM"),
         (PosixSignal.SIGINT, 2, "SIGINT"),
-        (PosixSignal.SIGQUIT, 3, "SIGQUIT"),
+        (PosixSignal.SIGQUIT, SignalNumbers.Quit, "SIGQUIT"),
         (PosixSignal.SIGHUP, 1, "SIGHUP"),
         (PosixSignal.SIGTTIN, 21, "SIGTTIN"),
         (PosixSignal.SIGTTOU, 22, "SIGTTOU"),
-        ((PosixSignal)10, 10, "SIGUSR1"),
+        ((PosixSignal)SignalNumbers.Usr1, SignalNumbers.Usr1, "SIGUSR1"),
     ];
 
     /// <summary>Gives the ignored ones of the master's signals their default disposition, for an exec; returns them.</summary>

@@ -41,7 +41,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         // Signals meant for the master (a `kill -HUP` aimed at every dram process, USR1 forwarded to
         // reopen logs) must not stop a worker, which their default action would; they are handled
         // before the app loads, as the master forwards USR1 to a worker once it says it booted.
-        using var reopen = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        using var reopen = PosixSignalRegistration.Create((PosixSignal)SignalNumbers.Usr1, context =>
         {
             context.Cancel = true;
             errorLog.Reopen(accessLog);
