@@ -59,7 +59,7 @@ public sealed class AcceptTurnTests(ITestOutputHelper output)
             // The replacement takes 20 s to load the app; meanwhile the survivor alone must take every
             // new connection, though the dead worker held as many as it did.
             await File.WriteAllTextAsync(delayFile, "20");
-            DramProcess.SignalProcess(victim, DramProcess.SigKill);
+            UnixSignal.Send(victim, UnixSignal.Kill);
             Assert.True(await dram.WaitForOutputAsync($"(pid {victim}) died: killed by SIGKILL", TimeSpan.FromSeconds(10)), dram.Output);
 
             Assert.All(await FreshConnectionsAnsweredByAsync(dram.Port, 20), pid => Assert.Equal(survivor, pid));

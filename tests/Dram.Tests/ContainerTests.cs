@@ -52,12 +52,12 @@ public sealed class ContainerTests
             var master = ProcessTable.ChildrenOf(unshare.Id).Single();
             var workers = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30));
             Assert.True(workers.Count == 2, Log());
-            DramProcess.SignalProcess(workers[0], DramProcess.SigKill);
+            UnixSignal.Send(workers[0], UnixSignal.Kill);
             var replaced = await ProcessTable.WaitForChildCountAsync(master, 2, TimeSpan.FromSeconds(30), gone: workers[0]);
             Assert.DoesNotContain(workers[0], replaced);
             Assert.Equal(200, (await WorkerProbe.AskAsync(port)).Status);
 
-            DramProcess.SignalProcess(master, DramProcess.SigTerm);
+            UnixSignal.Send(master, UnixSignal.Term);
             using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await unshare.WaitForExitAsync(exit.Token);
             Assert.Equal(0, unshare.ExitCode);

@@ -6,8 +6,6 @@ namespace Dram.Tests;
 [Collection(LifecycleCollection.Name)]
 public sealed class ForwardedSignalTests
 {
-    private const int SigUsr1 = 10;
-    private const int SigHup = 1;
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -16,7 +14,7 @@ public sealed class ForwardedSignalTests
         await using var dram = await DramProcess.StartAsync("lifecycle:application", ["-w", "2"]);
         var workers = await WorkerProbe.WaitForWorkersAsync(dram, 2, Boot);
 
-        dram.Signal(SigUsr1);
+        dram.Signal(UnixSignal.Usr1);
 
         Assert.True(await dram.WaitForOutputCountAsync("Reopened log files: none", 3, TimeSpan.FromSeconds(10)), dram.Output);
         await Task.Delay(500);
@@ -36,10 +34,10 @@ public sealed class ForwardedSignalTests
 
         // The reload's worker spends 3 s importing the app, and gets USR1 meanwhile.
         await File.WriteAllTextAsync(delayFile, "3");
-        dram.Signal(SigHup);
+        dram.Signal(UnixSignal.Hup);
         Assert.True(await dram.WaitForOutputAsync("Booting worker 2 with pid:", TimeSpan.FromSeconds(10)), dram.Output);
         await Task.Delay(500);
-        dram.Signal(SigUsr1);
+        dram.Signal(UnixSignal.Usr1);
 
         Assert.True(await dram.WaitForOutputAsync($"Worker 1 (pid {first}) stopped", TimeSpan.FromSeconds(60)), dram.Output);
         var second = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
@@ -54,7 +52,7 @@ public sealed class ForwardedSignalTests
         await using var dram = await DramProcess.StartAsync("lifecycle:application", ["-w", "1"]);
         var worker = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
 
-        DramProcess.SignalProcess(worker, SigHup);
+        UnixSignal.Send(worker, UnixSignal.Hup);
         await Task.Delay(1000);
 
         Assert.True(ProcessTable.IsRunningDram(worker));

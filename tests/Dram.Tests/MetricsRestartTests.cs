@@ -27,7 +27,7 @@ public sealed class MetricsRestartTests(ITestOutputHelper output)
 
             var workers = await ProcessTable.WaitForChildCountAsync(dram.Pid, 2, TimeSpan.FromSeconds(10));
             var victim = workers[0];
-            DramProcess.SignalProcess(victim, DramProcess.SigKill);
+            UnixSignal.Send(victim, UnixSignal.Kill);
             Assert.True(await dram.WaitForOutputAsync($"(pid {victim}) died: killed by SIGKILL", TimeSpan.FromSeconds(10)), dram.Output);
             var afterKill = await MetricsScrape.WaitUntilAsync(metricsPort,
                 s => s.Value("dram_worker_restarts_total", ("reason", "crash")) == 1 && s.Find("dram_worker_resident_memory_bytes").Count() == 2, Reported);
@@ -42,7 +42,7 @@ public sealed class MetricsRestartTests(ITestOutputHelper output)
             sent += await AskTimesAsync(dram, 20);
             await MetricsScrape.WaitUntilAsync(metricsPort, s => s.Value(Requests) == sent, Reported);
 
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             var afterReload = await MetricsScrape.WaitUntilAsync(metricsPort,
                 s => s.Value("dram_worker_restarts_total", ("reason", "reload")) == 2, Reported);
             Assert.Equal(2, afterReload.Value("dram_worker_restarts_total", ("reason", "reload")));

@@ -25,7 +25,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
             Assert.Contains("VERSION = \"1\"", source);
             File.WriteAllText(module, source.Replace("VERSION = \"1\"", "VERSION = \"2\""));
             var hupAt = DateTime.UtcNow;
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
 
             foreach (var (pid, id) in old.Zip([1, 2]))
             {
@@ -67,12 +67,12 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         try
         {
             var old = await WorkerProbe.WaitForWorkersAsync(dram, 1, TimeSpan.FromSeconds(30));
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             Assert.True(await dram.WaitForOutputAsync($"Worker 1 (pid {old[0]}) stopped", TimeSpan.FromSeconds(60)), dram.Output);
             Assert.Equal(1, dram.CountInOutput("Reloading: starting 1 worker(s) with freshly imported app code"));
             Assert.Equal(0, dram.CountInOutput("ignored in this process"));
 
-            dram.Signal(DramProcess.SigInt);
+            dram.Signal(UnixSignal.Interrupt);
             Assert.Equal(0, await dram.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
         finally

@@ -20,7 +20,7 @@ public sealed partial class ShutdownTests(ITestOutputHelper output)
             Assert.True(await dram.WaitForOutputAsync("sleeping 3 s in ", TimeSpan.FromSeconds(10)), dram.Output);
 
             var clock = Stopwatch.StartNew();
-            dram.Signal(DramProcess.SigTerm);
+            dram.Signal(UnixSignal.Term);
 
             var (status, pid, _) = await inFlight;
             var answeredAfter = clock.Elapsed;
@@ -52,7 +52,7 @@ public sealed partial class ShutdownTests(ITestOutputHelper output)
             Assert.True(await dram.WaitForOutputAsync("sleeping 30 s in ", TimeSpan.FromSeconds(10)), dram.Output);
 
             var clock = Stopwatch.StartNew();
-            dram.Signal(DramProcess.SigQuit);
+            dram.Signal(UnixSignal.Quit);
             var exitCode = await dram.WaitForExitAsync(TimeSpan.FromSeconds(30));
             var exitedAfter = clock.Elapsed;
             var request = await Record.ExceptionAsync(() => inFlight);

@@ -19,13 +19,13 @@ public sealed class WorkerCountTests(ITestOutputHelper output)
             await using var load = LoadClient.Start(dram.BaseUrl + "/");
             Assert.True(await load.WaitForMoreAsync(500, Boot));
 
-            dram.Signal(DramProcess.SigTtin);
+            dram.Signal(UnixSignal.Ttin);
             var three = await WorkerProbe.WaitForWorkersAsync(dram, 3, Boot);
             var added = three.Except(initial).Single();
             Assert.True(await dram.WaitForOutputAsync("Number of workers: 3", TimeSpan.FromSeconds(5)), dram.Output);
             Assert.True(await load.WaitForMoreAsync(500, Boot));
 
-            dram.Signal(DramProcess.SigTtou);
+            dram.Signal(UnixSignal.Ttou);
             Assert.True(await dram.WaitForOutputAsync("Number of workers: 2", TimeSpan.FromSeconds(10)), dram.Output);
             Assert.True(await dram.WaitForOutputAsync($"Worker 1 (pid {initial[0]}) stopped", Boot), dram.Output);
             var two = await ProcessTable.WaitForChildCountAsync(dram.Pid, 2, TimeSpan.FromSeconds(10));

@@ -26,7 +26,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
 
             var killedAt = DateTime.UtcNow;
             var clock = Stopwatch.StartNew();
-            DramProcess.SignalProcess(victim, DramProcess.SigKill);
+            UnixSignal.Send(victim, UnixSignal.Kill);
 
             Assert.True(await dram.WaitForOutputAsync($"(pid {victim}) died: killed by SIGKILL", TimeSpan.FromSeconds(10)), dram.Output);
             Assert.True(await dram.WaitForOutputAsync("Booting worker 3 with pid:", TimeSpan.FromSeconds(10)), dram.Output);

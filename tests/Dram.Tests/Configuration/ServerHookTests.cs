@@ -89,16 +89,16 @@ public sealed class ServerHookTests(ITestOutputHelper output)
             Assert.Equal((1, JsonValueKind.Null), (Int(started, "new"), started.GetProperty("old").ValueKind));
             Assert.Equal(1, Int(Assert.Single(journal.Of("on_starting")), "workers"));
 
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             Assert.Single(await journal.WaitForAsync("on_reload"));
             var exited = Assert.Single(await journal.WaitForAsync("child_exit"));
             Assert.Equal((first, 1), (Int(exited, "worker_pid"), Int(exited, "age")));
 
-            dram.Signal(DramProcess.SigTtin);
+            dram.Signal(UnixSignal.Ttin);
             var changes = await journal.WaitForAsync("nworkers_changed", 2);
             Assert.Equal((2, 1, 2), (Int(changes[1], "new"), Int(changes[1], "old"), Int(changes[1], "num_workers")));
             await WorkerProbe.WaitForWorkersAsync(dram, 2, Boot);
-            dram.Signal(DramProcess.SigTtou);
+            dram.Signal(UnixSignal.Ttou);
             changes = await journal.WaitForAsync("nworkers_changed", 3);
             Assert.Equal((1, 2), (Int(changes[2], "new"), Int(changes[2], "old")));
             Assert.Equal(2, (await journal.WaitForAsync("child_exit", 2)).Count);
@@ -175,7 +175,7 @@ public sealed class ServerHookTests(ITestOutputHelper output)
         try
         {
             var worker = (await WorkerProbe.WaitForWorkersAsync(dram, 1, Boot)).Single();
-            DramProcess.SignalProcess(worker, DramProcess.SigInt);
+            UnixSignal.Send(worker, UnixSignal.Interrupt);
 
             var interrupted = Assert.Single(await journal.WaitForAsync("worker_int"));
             Assert.Equal((worker, worker), (Int(interrupted, "process"), Int(interrupted, "worker_pid")));

@@ -110,7 +110,7 @@ public sealed class DescriptorLimitTests
         {
             if (!_process.HasExited)
             {
-                DramProcess.SignalProcess(Pid, DramProcess.SigTerm);
+                UnixSignal.Send(Pid, UnixSignal.Term);
             }
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(cts.Token);

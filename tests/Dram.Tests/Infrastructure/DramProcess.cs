@@ -240,25 +240,8 @@ public sealed partial class DramProcess : IAsyncDisposable
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    public const int SigTerm = 15;
-    public const int SigKill = 9;
-    public const int SigQuit = 3;
-    public const int SigInt = 2;
-    public const int SigHup = 1;
-    public const int SigTtin = 21;
-    public const int SigTtou = 22;
-
     /// <summary>Sends <paramref name="signal"/> to the master.</summary>
     public void Signal(int signal) => Kill(_process.Id, signal);
-
-    /// <summary>Sends <paramref name="signal"/> to any process, such as one of the master's workers.</summary>
-    public static void SignalProcess(int pid, int signal)
-    {
-        if (Kill(pid, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
 
     /// <summary>Waits for the process to exit on its own (sending nothing); its exit code, or null on timeout.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
@@ -281,7 +264,7 @@ public sealed partial class DramProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            Signal(SigTerm);
+            Signal(UnixSignal.Term);
         }
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         try

@@ -10,7 +10,6 @@ namespace Dram.Tests.Logging;
 [Collection(LifecycleCollection.Name)]
 public sealed partial class LogRotationTests
 {
-    private const int SigUsr1 = 10;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Fact]
@@ -28,7 +27,7 @@ public sealed partial class LogRotationTests
 
         File.Move(errors.Path, errors.Path + ".1");
         File.Move(access.Path, access.Path + ".1");
-        dram.Signal(SigUsr1);
+        dram.Signal(UnixSignal.Usr1);
 
         await errors.WaitForLineAsync($"[{dram.Pid}] [INFO] Reopened log files: error log {errors.Path}", Patience);
         foreach (var worker in workers)
@@ -61,7 +60,7 @@ public sealed partial class LogRotationTests
 
         var moved = Path.Combine(directory.Path, "moved");
         Directory.Move(logDirectory, moved);
-        dram.Signal(SigUsr1);
+        dram.Signal(UnixSignal.Usr1);
 
         var kept = new LogFileLines(Path.Combine(moved, "error.log"));
         await kept.WaitForLineAsync($"[{dram.Pid}] [ERROR] Cannot reopen the error log {errors.Path} (No such file or directory); still writing to the file opened before", Patience);
@@ -74,15 +73,14 @@ public sealed partial class LogRotationTests
     [Fact]
     public async Task AWorkerStillBootingReopensOnceBootedInsteadOfDying()
     {
-        const int sigTtin = 21;
         using var directory = new TemporaryDirectory();
         var errors = new LogFileLines(Path.Combine(directory.Path, "error.log"));
         await using var dram = await DramProcess.StartAsync("access_log_app:application", ["-w", "1", "--error-logfile", errors.Path], logsToFile: true);
         await dram.WorkerPidAsync();
 
-        dram.Signal(sigTtin);
+        dram.Signal(UnixSignal.Ttin);
         var booting = await errors.WaitForLineAsync($"[{dram.Pid}] [INFO] Booting worker 2 with pid: ", Patience);
-        dram.Signal(SigUsr1);
+        dram.Signal(UnixSignal.Usr1);
 
         var pid = booting[(booting.LastIndexOf(' ') + 1)..];
         await errors.WaitForLineAsync($"[{pid}] [INFO] Reopened log files: error log {errors.Path}", Patience);

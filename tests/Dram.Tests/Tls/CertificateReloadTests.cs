@@ -37,7 +37,7 @@ public sealed class CertificateReloadTests(ITestOutputHelper output) : IAsyncLif
             Assert.True(await dram.WaitForOutputAsync($"waiting for {release}", TimeSpan.FromSeconds(30)), dram.Output);
 
             Replace(Live, _pki.PathOf("renewed-combined.pem"));
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             Assert.True(await dram.WaitForOutputAsync($"(pid {oldPid}) received term", TimeSpan.FromSeconds(60)), dram.Output);
 
             using var fresh = await RawHttpConnection.OpenTlsAsync(dram.Port);
@@ -72,7 +72,7 @@ public sealed class CertificateReloadTests(ITestOutputHelper output) : IAsyncLif
             }
 
             await File.WriteAllTextAsync(Live, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n");
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             Assert.True(await dram.WaitForOutputAsync($"Reload cancelled: --certfile {Live}: no PEM certificate in the file", TimeSpan.FromSeconds(30)), dram.Output);
 
             using (var after = await RawHttpConnection.OpenTlsAsync(dram.Port))
@@ -84,7 +84,7 @@ public sealed class CertificateReloadTests(ITestOutputHelper output) : IAsyncLif
 
             // Fixed, the next HUP goes through.
             Replace(Live, _pki.PathOf("renewed-combined.pem"));
-            dram.Signal(DramProcess.SigHup);
+            dram.Signal(UnixSignal.Hup);
             Assert.True(await dram.WaitForOutputAsync($"(pid {pid}) stopped", TimeSpan.FromSeconds(60)), dram.Output);
             using var fixedUp = await RawHttpConnection.OpenTlsAsync(dram.Port);
             Assert.NotEqual(pid, await PidAsync(fixedUp));
