@@ -1,4 +1,4 @@
-using Dram.Hosting;
+using Dram.Transport;
 using Dram.Tests.Infrastructure;
 
 namespace Dram.Tests;
@@ -56,34 +56,6 @@ public sealed class BlockMemoryPoolTests
     {
         using var pool = new BlockMemoryPool();
         Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(BlockMemoryPool.BlockSize + 1));
-    }
-
-    [Fact]
-    public void TheFactoryRemembersItWasAsked()
-    {
-        var factory = new BlockMemoryPool.Factory();
-        Assert.False(factory.Used);
-        using var pool = factory.Create();
-        Assert.True(factory.Used);
-        Assert.IsType<BlockMemoryPool>(pool);
-    }
-
-    [Fact]
-    public async Task AWorkersSocketTransportTakesItsBuffersFromThePool()
-    {
-        var dram = await DramProcess.StartAsync("echo:application");
-        await using (dram)
-        {
-            var body = new string('b', 64 * 1024);
-            var response = await RawHttpConnection.ExchangeAsync(dram.Port,
-                $"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
-            Assert.Equal(200, response.StatusCode);
-        }
-
-        // The worker warns (after Kestrel starts) when the transport made its pools elsewhere;
-        // once it has exited its whole log is here.
-        Assert.Contains("Worker 1 (pid", dram.Output);
-        Assert.DoesNotContain("did not take Dram's 64 KiB buffer pool", dram.Output);
     }
 
     private static byte[] ArrayOf(System.Buffers.IMemoryOwner<byte> block) =>

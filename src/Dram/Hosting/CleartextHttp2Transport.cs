@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections;
 namespace Dram.Hosting;
 
 /// <summary>
-/// Kestrel's socket transport, plus HTTP/1.1 and h2c (HTTP/2 with prior knowledge) on one cleartext
+/// Dram's transport (StreamTransport), plus HTTP/1.1 and h2c (HTTP/2 with prior knowledge) on one cleartext
 /// socket. Kestrel picks a connection's protocol per endpoint, and without TLS there is no ALPN to
 /// tell them apart, so an endpoint configured for both speaks only HTTP/1.1. Here each socket gets
 /// two endpoints, one per protocol, and a <see cref="Http2PrefaceRouter"/> that accepts on the

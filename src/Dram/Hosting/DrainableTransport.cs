@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections;
 namespace Dram.Hosting;
 
 /// <summary>
-/// Kestrel's socket transport with what a graceful stop needs and Kestrel's own StopAsync lacks: a
+/// Dram's transport (StreamTransport) with what a graceful stop needs and Kestrel's own StopAsync lacks: a
 /// way to stop accepting while the open connections carry on, and how many are still open.
 /// Kestrel's stop closes idle keep-alive connections at once, so a request a busy client is sending
 /// on one that instant is lost (the client sees the connection close without an answer); draining

@@ -1,11 +1,11 @@
 using System.Text;
 using Dram.Configuration;
 using Dram.Logging;
+using Dram.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,8 +21,6 @@ public sealed class KestrelHost : IAsyncDisposable
 {
     private readonly KestrelServer _server;
     private readonly DrainableTransport _transport;
-    private readonly BlockMemoryPool.Factory _pools = new();
-    private readonly ILogger _log;
 
     /// <summary>
     /// Listens on sockets already bound and listening (by the master, see ListeningSockets), passed
@@ -40,24 +38,11 @@ public sealed class KestrelHost : IAsyncDisposable
         // it, but a proxy in front that does not would see different header lines than Dram does:
         // the disagreement request smuggling is built on. Read when the server below is created.
         AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
-        _log = loggerFactory.CreateLogger("dram");
         var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging();
         if (tls is not null)
         {
             KestrelHttpsServices.AddTo(services);
         }
-        services.AddSingleton<IMemoryPoolFactory<byte>>(_pools);
-        new ServiceCollectionWebHostBuilder(services).UseSockets(transport =>
-        {
-            // Kestrel's own work after a socket read (parsing, queueing to a Python thread) is short
-            // and never blocks, so it runs where the read completed instead of hopping threads.
-            transport.UnsafePreferInlineScheduling = true;
-            // The transport's read buffer is where a request line or header line waits to be parsed.
-            transport.MaxReadBufferSize = config.Limits.ReadBufferSize;
-            // A connection rents a 64 KiB block only once data has arrived (a zero-byte receive
-            // first), so an idle keep-alive connection holds none (BlockMemoryPool).
-            transport.WaitForDataBeforeAllocatingBuffer = true;
-        });
         var applicationServices = services.BuildServiceProvider();
         var options = new KestrelServerOptions
         {
@@ -116,12 +101,13 @@ public sealed class KestrelHost : IAsyncDisposable
                 {
                     listen.Protocols = HttpProtocols.Http1;
                     AcceptProxyHeader(listen);
-                    listen.Use(static next => new SocketOutputMiddleware(next).OnConnectionAsync);
+                    listen.Use(static next => new FileSenderMiddleware(next).OnConnectionAsync);
                 });
             }
         }
 
-        IConnectionListenerFactory sockets = applicationServices.GetRequiredService<IConnectionListenerFactory>();
+        // The transport's read buffer is where a request line or header line waits to be parsed.
+        IConnectionListenerFactory sockets = new StreamTransport(config.Limits.ReadBufferSize);
         if (routesCleartextHttp2)
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
@@ -136,12 +122,6 @@ public sealed class KestrelHost : IAsyncDisposable
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application) where TContext : notnull
     {
         await _server.StartAsync(application, CancellationToken.None);
-        // The transport creates its pools when it binds; a future Kestrel that no longer takes
-        // them from the services would still serve, only slower, so say so rather than fail.
-        if (!_pools.Used)
-        {
-            ServerLog.TransportPoolIgnored(_log, Environment.Version.ToString());
-        }
     }
 
     /// <summary>

@@ -7,9 +7,8 @@ namespace Dram.Hosting;
 /// <summary>
 /// Lets Kestrel's web-host registrations run against a plain service collection. Dram builds its
 /// Kestrel server directly rather than through a web host, but some of what it needs is only
-/// reachable through them: UseSockets is the public way to give the socket transport a memory pool
-/// (an <c>IMemoryPoolFactory&lt;byte&gt;</c> among the services), and UseKestrelCore adds the services
-/// the HTTPS middleware resolves (KestrelHttpsServices). Both only ever call ConfigureServices.
+/// reachable through them: UseKestrelCore adds the services the HTTPS middleware resolves
+/// (KestrelHttpsServices), and only ever calls ConfigureServices.
 /// </summary>
 internal sealed class ServiceCollectionWebHostBuilder(IServiceCollection services) : IWebHostBuilder
 {

@@ -136,9 +136,6 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Python {PythonVersion} ({Executable}, running this worker){VirtualEnv}")]
     public static partial void PythonHost(ILogger logger, string pythonVersion, string executable, string virtualEnv);
 
-    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Kestrel's socket transport (.NET {Runtime}) did not take Dram's 64 KiB buffer pool: requests are served, but request bodies arrive 4 KiB per read and each read allocates; please report this with the .NET version")]
-    public static partial void TransportPoolIgnored(ILogger logger, string runtime);
-
     [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "{Signals} ignored in this process (inherited from whatever started dram, as nohup does for SIGHUP, and kept because the master could not re-execute itself: DRAM_NO_PROCESS_TITLE=1, or exec failed): dram cannot act on them; kill -HUP will not reload. Start dram without the ignoring, or without DRAM_NO_PROCESS_TITLE")]
     public static partial void SignalsIgnored(ILogger logger, string signals);
 }

@@ -1,17 +1,15 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Connections;
 
-namespace Dram.Hosting;
+namespace Dram.Transport;
 
 /// <summary>
 /// The buffers connections read into and answers are written from: 64 KiB blocks, allocated
-/// pinned and handed out again when they come back. Kestrel's socket transport built outside a
-/// web host otherwise rents 4 KiB arrays from the shared array pool, whose per-thread caches miss
-/// when a buffer is rented on the socket thread and returned on a Python thread, so every miss is
-/// a new array for the GC to clear and collect; and a request body arrives 4 KiB per system call.
-/// A block is as large as a socket read usefully gets: a 64 KiB body arrives in one or two reads.
-/// Connections wait for data before renting (KestrelHost), so an idle connection holds no block.
+/// pinned and handed out again when they come back. The shared array pool's per-thread caches
+/// miss when a buffer is rented on the event loop's thread and returned on a Python thread, so
+/// every miss would be a new array for the GC to clear and collect. A block is as large as a
+/// socket read usefully gets: a 64 KiB body arrives in one or two reads. Connections rent only
+/// once bytes have arrived (StreamConnection), so an idle connection holds no block.
 /// </summary>
 internal sealed class BlockMemoryPool : MemoryPool<byte>
 {
@@ -77,23 +75,6 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
             {
                 pool.Return(this);
             }
-        }
-    }
-
-    /// <summary>
-    /// What Kestrel's socket transport creates its pools with (one per I/O queue); remembers
-    /// whether it was asked, so the host can tell when the transport went its own way.
-    /// </summary>
-    public sealed class Factory : IMemoryPoolFactory<byte>
-    {
-        private volatile bool _used;
-
-        public bool Used => _used;
-
-        public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
-        {
-            _used = true;
-            return new BlockMemoryPool();
         }
     }
 }
