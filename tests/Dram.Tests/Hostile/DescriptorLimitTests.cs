@@ -40,6 +40,58 @@ public sealed class DescriptorLimitTests
         Assert.Equal(1, CountOf(dram.Output, LowLimitWarning));
     }
 
+    [Fact]
+    public async Task AWorkerOutOfDescriptorsWaitsForOneToCloseAndThenServesTheConnectionThatWaited()
+    {
+        OpenFilesLimit.RaiseOwnToHard();
+        await using var dram = await LimitedDram.StartAsync("ulimit -n 128");
+        var worker = await dram.WorkerPidAsync();
+        var idle = new List<RawHttpConnection>();
+        try
+        {
+            // More connections than the worker has descriptors for: the last ones stay in the backlog.
+            for (var i = 0; i < 160; i++)
+            {
+                idle.Add(await RawHttpConnection.OpenAsync(dram.Port));
+            }
+            using var waiting = await RawHttpConnection.OpenAsync(dram.Port);
+            await waiting.SendAsync("GET /page?size=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            await Task.Delay(500);
+
+            // accept(2) failing with EMFILE is not retried in a busy loop.
+            var before = CpuTicks(worker);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var spent = CpuTicks(worker) - before;
+            Assert.True(spent < 100, $"the worker used {spent} clock ticks of CPU in 2 s while out of descriptors");
+
+            foreach (var connection in idle)
+            {
+                connection.Dispose();
+            }
+            idle.Clear();
+            var response = await waiting.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
+            Assert.Equal(200, response.StatusCode);
+        }
+        finally
+        {
+            foreach (var connection in idle)
+            {
+                connection.Dispose();
+            }
+        }
+        await dram.StopAsync();
+        RobustnessLog.Record("Hostile clients", "more connections than the worker's open-files limit (128), one of them sending a request",
+            "the worker waits for a descriptor without spinning (accept is retried every 10 ms) and answers the waiting request once others close");
+    }
+
+    /// <summary>User and system CPU time of <paramref name="pid"/>, in clock ticks (/proc/PID/stat).</summary>
+    private static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static int CountOf(string text, string part)
     {
         var count = 0;
@@ -57,9 +109,15 @@ public sealed class DescriptorLimitTests
         private readonly StringBuilder _output = new();
         private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        private LimitedDram(Process process) => _process = process;
+        private LimitedDram(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
 
         public int Pid => _process.Id;
+
+        public int Port { get; }
 
         public string Output
         {
@@ -81,12 +139,13 @@ public sealed class DescriptorLimitTests
                 UseShellExecute = false,
                 WorkingDirectory = Repo.Root,
             };
+            var port = FreePort.Next();
             foreach (var arg in new[] { "-c", ulimit + " && exec \"$0\" \"$@\"", DramBinary.Path,
-                "--bind", $"127.0.0.1:{FreePort.Next()}", "--chdir", Repo.Apps, "hostile:application" })
+                "--bind", $"127.0.0.1:{port}", "--chdir", Repo.Apps, "hostile:application" })
             {
                 start.ArgumentList.Add(arg);
             }
-            var dram = new LimitedDram(new Process { StartInfo = start });
+            var dram = new LimitedDram(new Process { StartInfo = start }, port);
             dram._process.OutputDataReceived += (_, e) => dram.OnLine(e.Data);
             dram._process.ErrorDataReceived += (_, e) => dram.OnLine(e.Data);
             dram._process.Start();
