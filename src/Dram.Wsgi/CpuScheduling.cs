@@ -4,11 +4,11 @@ namespace Dram.Wsgi;
 
 /// <summary>
 /// Linux scheduling policies for a worker's threads. Everything but the threads that run Python
-/// (Kestrel's socket thread, the thread pool, timers) runs as <c>SCHED_BATCH</c>: such a thread
+/// (the transport's I/O thread, the thread pool, timers) runs as <c>SCHED_BATCH</c>: such a thread
 /// still gets its fair share of the CPU, but waking up does not preempt a thread that is running
 /// Python. When the cores are busy, a request arriving while the app runs is then parsed when the
 /// Python thread next waits (or at the next scheduler tick) instead of interrupting it, and the
-/// socket thread handles every connection that became ready in one go. Measured on one core
+/// I/O thread handles every connection that became ready in one go. Measured on one core
 /// (bench/NOTES.md): context switches per request from 0.40 to 0.07 on hello and from 1.5 to 0.23
 /// on a Django view, CPU per request down 10% and 15-25%. On an idle core nothing changes: a
 /// woken thread runs at once either way. Threads the app starts while a request runs are ordinary;

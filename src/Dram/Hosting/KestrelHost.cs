@@ -107,7 +107,7 @@ public sealed class KestrelHost : IAsyncDisposable
         }
 
         // The transport's read buffer is where a request line or header line waits to be parsed.
-        IConnectionListenerFactory sockets = new StreamTransport(config.Limits.ReadBufferSize);
+        IConnectionListenerFactory sockets = new StreamTransport(config.Limits.ReadBufferSize, loggerFactory.CreateLogger("dram.transport"));
         if (routesCleartextHttp2)
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);

@@ -138,4 +138,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "{Signals} ignored in this process (inherited from whatever started dram, as nohup does for SIGHUP, and kept because the master could not re-execute itself: DRAM_NO_PROCESS_TITLE=1, or exec failed): dram cannot act on them; kill -HUP will not reload. Start dram without the ignoring, or without DRAM_NO_PROCESS_TITLE")]
     public static partial void SignalsIgnored(ILogger logger, string signals);
+
+    [LoggerMessage(EventId = 74, Level = LogLevel.Warning, Message = "Out of file descriptors: this worker holds as many as its open-files limit ({Limit}) allows, so new connections to {Address} wait in the listen backlog until one closes (accept retried every 10 ms). Raise the limit with `ulimit -n` in the shell that starts dram, or LimitNOFILE= in its systemd unit, or run more workers")]
+    public static partial void OutOfDescriptors(ILogger logger, string limit, string address);
+
+    [LoggerMessage(EventId = 75, Level = LogLevel.Warning, Message = "Cannot accept connections to {Address}: {Reason}; they wait in the listen backlog and accept is retried every 10 ms{Hint}")]
+    public static partial void AcceptFailing(ILogger logger, string address, string reason, string hint);
+
+    [LoggerMessage(EventId = 76, Level = LogLevel.Information, Message = "Accepting connections to {Address} again after {Milliseconds} ms")]
+    public static partial void AcceptingAgain(ILogger logger, string address, long milliseconds);
 }

@@ -28,6 +28,32 @@ internal static partial class DescriptorLimit
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
     private static partial int SetLimit(int resource, in ResourceLimit limit);
 
+    /// <summary>The soft limit this process runs under, or null if unreadable.</summary>
+    public static ulong? Current() => GetLimit(ResourceOpenFiles, out var limit) == 0 ? limit.Soft : null;
+
+    /// <summary>The descriptors this process has open, or null when it cannot tell (it needs one more to look).</summary>
+    public static int? OpenCount()
+    {
+        try
+        {
+            var count = 0;
+            foreach (var _ in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                count++;
+            }
+            // Less the one the listing itself held open.
+            return count - 1;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Raises the soft limit to the hard limit; returns both as they are afterwards (null if unreadable).</summary>
     public static (ulong Soft, ulong Hard)? RaiseToHard()
     {

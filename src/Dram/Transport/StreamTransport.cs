@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
 
 namespace Dram.Transport;
 
@@ -9,7 +10,7 @@ namespace Dram.Transport;
 /// with one epoll event loop per worker (<see cref="StreamConnection"/> says what it saves over
 /// Kestrel's socket transport) and Dram's 64 KiB buffers (<see cref="BlockMemoryPool"/>).
 /// </summary>
-internal sealed class StreamTransport(long maxReadBufferSize) : IConnectionListenerFactory
+internal sealed class StreamTransport(long maxReadBufferSize, ILogger log) : IConnectionListenerFactory
 {
     private readonly Lazy<EventLoop> _loop = new(static () => new EventLoop());
     private readonly BlockMemoryPool _pool = new();
@@ -21,6 +22,6 @@ internal sealed class StreamTransport(long maxReadBufferSize) : IConnectionListe
             throw new NotSupportedException($"Dram's transport listens only on descriptors the master bound, not on {endpoint}");
         }
         var socket = new Socket(new SafeSocketHandle((IntPtr)handle.FileHandle, ownsHandle: true));
-        return ValueTask.FromResult<IConnectionListener>(new StreamListener(socket, endpoint, _loop.Value, _pool, maxReadBufferSize));
+        return ValueTask.FromResult<IConnectionListener>(new StreamListener(socket, endpoint, _loop.Value, _pool, maxReadBufferSize, log));
     }
 }

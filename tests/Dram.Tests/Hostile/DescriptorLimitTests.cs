@@ -80,8 +80,15 @@ public sealed class DescriptorLimitTests
             }
         }
         await dram.StopAsync();
+        // Said once for the spell, with the limit and how to raise it, and its end said too.
+        var outOfDescriptors = "[WARNING] Out of file descriptors: this worker holds as many as its open-files limit (128) allows, "
+            + $"so new connections to 127.0.0.1:{dram.Port} wait in the listen backlog until one closes";
+        Assert.Equal(1, CountOf(dram.Output, outOfDescriptors));
+        Assert.Contains("LimitNOFILE= in its systemd unit, or run more workers", dram.Output);
+        Assert.Equal(1, CountOf(dram.Output, $"Accepting connections to 127.0.0.1:{dram.Port} again after "));
         RobustnessLog.Record("Hostile clients", "more connections than the worker's open-files limit (128), one of them sending a request",
-            "the worker waits for a descriptor without spinning (accept is retried every 10 ms) and answers the waiting request once others close");
+            "the worker logs the limit and how to raise it once, waits for a descriptor without spinning (accept is retried every 10 ms), "
+            + "answers the waiting request once others close and logs that it accepts again");
     }
 
     /// <summary>User and system CPU time of <paramref name="pid"/>, in clock ticks (/proc/PID/stat).</summary>
