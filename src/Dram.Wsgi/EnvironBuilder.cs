@@ -66,11 +66,18 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private nint _serverName;
     private nint _serverPort;
 
-    /// <summary>The last client address and port and their REMOTE_ADDR and REMOTE_PORT strings.</summary>
+    /// <summary>The last client address and its REMOTE_ADDR string.</summary>
     private IPAddress? _remote;
     private nint _remoteAddr;
-    private int _remotePort = -1;
-    private nint _remotePortText;
+
+    /// <summary>
+    /// REMOTE_PORT strings by port, one slot per <see cref="RemotePortSlots"/>-th port: a busy
+    /// Python thread serves its keep-alive connections in turn, each from its own port (usually
+    /// consecutive ones), so remembering only the last port would format and allocate one every request.
+    /// </summary>
+    private const int RemotePortSlots = 64;
+    private readonly int[] _remotePorts = NoPorts();
+    private readonly nint[] _remotePortTexts = new nint[RemotePortSlots];
 
     private readonly SecureSchemeHeaders _schemeHeaders = runtime.Options.SecureSchemeHeaders;
 
@@ -493,13 +500,22 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         {
             return;
         }
-        if (port != _remotePort)
+        var slot = port & (RemotePortSlots - 1);
+        if (_remotePorts[slot] != port)
         {
             port.TryFormat(text, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
             var formatted = Py.NewString(text[..written]);
-            Py.XDecRef(_remotePortText);
-            (_remotePort, _remotePortText) = (port, formatted);
+            Py.XDecRef(_remotePortTexts[slot]);
+            _remotePortTexts[slot] = formatted;
+            _remotePorts[slot] = port;
         }
-        Py.SetItem(env, _keys.RemotePort, _remotePortText);
+        Py.SetItem(env, _keys.RemotePort, _remotePortTexts[slot]);
+    }
+
+    private static int[] NoPorts()
+    {
+        var ports = new int[RemotePortSlots];
+        Array.Fill(ports, -1);
+        return ports;
     }
 }

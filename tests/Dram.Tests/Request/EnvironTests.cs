@@ -181,4 +181,37 @@ public sealed class EnvironTests(EnvironProbeServer server) : IClassFixture<Envi
             Assert.Equal(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture), environ.Str("REMOTE_PORT"));
         }
     }
+
+    /// <summary>
+    /// REMOTE_PORT strings are kept by port between requests; connections taking turns, more of
+    /// them than are kept and twice round, each still see their own port.
+    /// </summary>
+    [Fact]
+    public async Task ManyConnectionsTakingTurnsEachSeeTheirOwnRemotePort()
+    {
+        var connections = new List<RawHttpConnection>();
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                connections.Add(await RawHttpConnection.OpenAsync(server.Port));
+            }
+            for (var round = 0; round < 2; round++)
+            {
+                foreach (var connection in connections)
+                {
+                    await connection.SendAsync("GET /port HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                    var environ = EnvironReport.From(await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10)));
+                    Assert.Equal(connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture), environ.Str("REMOTE_PORT"));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+        }
+    }
 }
