@@ -21,8 +21,15 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
 
     private readonly bool _tcp = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
 
+    /// <summary>A worker hovering at its limit fails and recovers with every connection that closes: one warning a minute is enough.</summary>
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>When accepting started failing for want of a resource (Stopwatch ticks); 0 while it works.</summary>
     private long _failingSince;
+
+    /// <summary>When the last spell was logged (Stopwatch ticks; 0: never), and whether the current one was.</summary>
+    private long _lastWarning;
+    private bool _spellLogged;
 
     public EndPoint EndPoint => endpoint;
 
@@ -58,7 +65,10 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
             }
             if (_failingSince != 0)
             {
-                ServerLog.AcceptingAgain(log, Address, (long)Stopwatch.GetElapsedTime(_failingSince).TotalMilliseconds);
+                if (_spellLogged)
+                {
+                    ServerLog.AcceptingAgain(log, Address, (long)Stopwatch.GetElapsedTime(_failingSince).TotalMilliseconds);
+                }
                 _failingSince = 0;
             }
             try
@@ -85,6 +95,12 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
             return;
         }
         _failingSince = Stopwatch.GetTimestamp();
+        _spellLogged = _lastWarning == 0 || Stopwatch.GetElapsedTime(_lastWarning) >= WarningInterval;
+        if (!_spellLogged)
+        {
+            return;
+        }
+        _lastWarning = _failingSince;
         if (e.SocketErrorCode != SocketError.TooManyOpenSockets)
         {
             ServerLog.AcceptFailing(log, Address, e.Message, "");
