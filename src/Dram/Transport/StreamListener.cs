@@ -19,17 +19,16 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(10);
 
-    private readonly bool _tcp = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
-
     /// <summary>A worker hovering at its limit fails and recovers with every connection that closes: one warning a minute is enough.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
+
+    private readonly bool _tcp = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
 
     /// <summary>When accepting started failing for want of a resource (Stopwatch ticks); 0 while it works.</summary>
     private long _failingSince;
 
-    /// <summary>When the last spell was logged (Stopwatch ticks; 0: never), and whether the current one was.</summary>
+    /// <summary>When the last logged spell began (Stopwatch ticks; 0: never): the current one was logged when it equals <see cref="_failingSince"/>.</summary>
     private long _lastWarning;
-    private bool _spellLogged;
 
     public EndPoint EndPoint => endpoint;
 
@@ -65,7 +64,7 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
             }
             if (_failingSince != 0)
             {
-                if (_spellLogged)
+                if (_lastWarning == _failingSince)
                 {
                     ServerLog.AcceptingAgain(log, Address, (long)Stopwatch.GetElapsedTime(_failingSince).TotalMilliseconds);
                 }
@@ -95,8 +94,7 @@ internal sealed class StreamListener(Socket socket, EndPoint endpoint, EventLoop
             return;
         }
         _failingSince = Stopwatch.GetTimestamp();
-        _spellLogged = _lastWarning == 0 || Stopwatch.GetElapsedTime(_lastWarning) >= WarningInterval;
-        if (!_spellLogged)
+        if (_lastWarning != 0 && Stopwatch.GetElapsedTime(_lastWarning) < WarningInterval)
         {
             return;
         }
