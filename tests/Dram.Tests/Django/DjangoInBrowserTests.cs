@@ -14,10 +14,13 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
     private static readonly string Artifacts = Path.Combine(Repo.Root, "tests", "artifacts", "django");
 
     /// <summary>Logs in on the admin's login page as a person would; returns the page, now on the admin index.</summary>
-    // A navigation counts once the new document arrives; waiting for its "load" event too (every
-    // subresource) made the test hang on a busy machine. The element the test reads next is waited
-    // for instead, with room for a slow CI box.
-    private static readonly PageWaitForURLOptions Arrived = new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 };
+    // Where a form's submit leads is asserted with Expect, which the Playwright driver polls for,
+    // not with WaitForURLAsync: when the page is already there that call waits for the "load"
+    // event instead, checking and then subscribing on the client, and on a busy machine the event
+    // can arrive in between and is never seen again (playwright-dotnet #3364 and #3365; the test
+    // then timed out while the server's log showed every request answered). The element the test
+    // reads next is waited for too, with room for a slow CI box.
+    private static readonly PageAssertionsToHaveURLOptions Arrived = new() { Timeout = 60_000 };
     private static readonly PageWaitForSelectorOptions Shown = new() { Timeout = 60_000 };
 
     private async Task<IPage> LoggedInPageAsync(IBrowserContext context)
@@ -28,7 +31,7 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.FillAsync("#id_username", DjangoSite.AdminUser);
         await page.FillAsync("#id_password", served.Site.AdminPassword);
         await page.ClickAsync("input[type=submit]");
-        await page.WaitForURLAsync(served.BaseUrl + "/admin/", Arrived);
+        await Assertions.Expect(page).ToHaveURLAsync(served.BaseUrl + "/admin/", Arrived);
         await page.WaitForSelectorAsync("#site-name", Shown);
         return page;
     }
@@ -58,7 +61,7 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.FillAsync("#id_title", title);
         await page.FillAsync("#id_body", "Added through the Django admin, served by Dram.");
         await page.ClickAsync("input[name=_save]");
-        await page.WaitForURLAsync(served.BaseUrl + "/admin/notes/note/", Arrived);
+        await Assertions.Expect(page).ToHaveURLAsync(served.BaseUrl + "/admin/notes/note/", Arrived);
         await page.WaitForSelectorAsync(".messagelist", Shown);
         Assert.Contains("was added successfully", await page.InnerTextAsync(".messagelist"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "3-admin-note-added.png") });
@@ -82,7 +85,7 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
         await page.SetInputFilesAsync("#id_file", new FilePayload { Name = "from-chromium.bin", MimeType = "application/octet-stream", Buffer = content });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "5-upload-form.png") });
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync(AttachmentPage(), Arrived);
+        await Assertions.Expect(page).ToHaveURLAsync(AttachmentPage(), Arrived);
         await page.WaitForSelectorAsync("#sha256", Shown);
 
         Assert.Equal(content.Length.ToString(), await page.InnerTextAsync("#size"));
