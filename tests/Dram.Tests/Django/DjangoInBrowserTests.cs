@@ -13,7 +13,6 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
 {
     private static readonly string Artifacts = Path.Combine(Repo.Root, "tests", "artifacts", "django");
 
-    /// <summary>Logs in on the admin's login page as a person would; returns the page, now on the admin index.</summary>
     // Where a form's submit leads is asserted with Expect, which the Playwright driver polls for,
     // not with WaitForURLAsync: when the page is already there that call waits for the "load"
     // event instead, checking and then subscribing on the client, and on a busy machine the event
@@ -23,6 +22,7 @@ public sealed partial class DjangoInBrowserTests(MysiteForBrowser served) : ICla
     private static readonly PageAssertionsToHaveURLOptions Arrived = new() { Timeout = 60_000 };
     private static readonly PageWaitForSelectorOptions Shown = new() { Timeout = 60_000 };
 
+    /// <summary>Logs in on the admin's login page as a person would; returns the page, now on the admin index.</summary>
     private async Task<IPage> LoggedInPageAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
