@@ -47,16 +47,33 @@ public sealed class DescriptorLimitTests
         await using var dram = await LimitedDram.StartAsync("ulimit -n 128");
         var worker = await dram.WorkerPidAsync();
         var idle = new List<RawHttpConnection>();
-        try
+
+        // More connections than the worker has descriptors for: the last one, which sends a
+        // request, stays in the backlog.
+        async Task<RawHttpConnection> RunOutOfDescriptorsAsync()
         {
-            // More connections than the worker has descriptors for: the last ones stay in the backlog.
             for (var i = 0; i < 160; i++)
             {
                 idle.Add(await RawHttpConnection.OpenAsync(dram.Port));
             }
-            using var waiting = await RawHttpConnection.OpenAsync(dram.Port);
+            var waiting = await RawHttpConnection.OpenAsync(dram.Port);
             await waiting.SendAsync("GET /page?size=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             await Task.Delay(500);
+            return waiting;
+        }
+
+        void CloseIdle()
+        {
+            foreach (var connection in idle)
+            {
+                connection.Dispose();
+            }
+            idle.Clear();
+        }
+
+        try
+        {
+            using var waiting = await RunOutOfDescriptorsAsync();
 
             // accept(2) failing with EMFILE is not retried in a busy loop.
             var before = CpuTicks(worker);
@@ -64,35 +81,18 @@ public sealed class DescriptorLimitTests
             var spent = CpuTicks(worker) - before;
             Assert.True(spent < 100, $"the worker used {spent} clock ticks of CPU in 2 s while out of descriptors");
 
-            foreach (var connection in idle)
-            {
-                connection.Dispose();
-            }
-            idle.Clear();
+            CloseIdle();
             var response = await waiting.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10));
             Assert.Equal(200, response.StatusCode);
 
             // A second spell within the minute is served the same way but not logged again.
-            for (var i = 0; i < 160; i++)
-            {
-                idle.Add(await RawHttpConnection.OpenAsync(dram.Port));
-            }
-            using var second = await RawHttpConnection.OpenAsync(dram.Port);
-            await second.SendAsync("GET /page?size=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            await Task.Delay(500);
-            foreach (var connection in idle)
-            {
-                connection.Dispose();
-            }
-            idle.Clear();
+            using var second = await RunOutOfDescriptorsAsync();
+            CloseIdle();
             Assert.Equal(200, (await second.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10))).StatusCode);
         }
         finally
         {
-            foreach (var connection in idle)
-            {
-                connection.Dispose();
-            }
+            CloseIdle();
         }
         await dram.StopAsync();
         // Said once for the two spells, with the limit and how to raise it, and the first one's end said too.
