@@ -105,9 +105,11 @@ def draw(metas, recs, starts, path):
         ax.tick_params(axis='x', labelsize=7)
 
     runs = ', '.join(m['run_id'] for m in metas)
-    fig.suptitle('Dram vs Python WSGI servers, loopback, server on 1 core, wrk on the other '
-                 '(run %s; bar = mean of passes, dot = each pass)' % runs, fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    # two lines, so that the run ids of several published runs stay inside the figure
+    fig.suptitle('Dram vs Python WSGI servers, loopback, server on 1 core, wrk on the other; '
+                 'bar = mean of passes, dot = each pass\n(%s %s)' % (
+                     'runs' if len(metas) > 1 else 'run', runs), fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return True
