@@ -16,6 +16,9 @@ namespace Dram.Wsgi;
 /// design that would remove that cost without the stall. Each Python thread owns its thread state
 /// for life and holds the GIL only while Python runs; requests arrive through one FIFO queue, so a
 /// thread that finishes a request takes the next one without sleeping when the server is busy.
+/// A thread that finds the queue empty first runs the socket events that are ready (GIL released):
+/// under load it then reads, parses and answers the next requests itself, and the I/O thread, which
+/// still waits for every event, is left with what arrives while the app runs.
 /// </summary>
 public sealed class WsgiThreadPool
 {
@@ -89,6 +92,18 @@ public sealed class WsgiThreadPool
         _attached.Wait();
         _watchdog?.Start();
     }
+
+    /// <summary>
+    /// The transport's ready socket events, which a thread with nothing queued runs before it
+    /// sleeps; null until the transport exists.
+    /// </summary>
+    public IReadySocketEvents? ReadySocketEvents
+    {
+        get => Volatile.Read(ref _readySocketEvents);
+        set => Volatile.Write(ref _readySocketEvents, value);
+    }
+
+    private IReadySocketEvents? _readySocketEvents;
 
     /// <summary>Python threads serving requests (<c>--threads</c>).</summary>
     public int ThreadCount => _threads.Length;
@@ -169,6 +184,11 @@ public sealed class WsgiThreadPool
             if (_stopping)
             {
                 return null;
+            }
+            // Requests the ready events bring are queued by this thread and taken by it at once.
+            if (ReadySocketEvents?.RunReady() == true)
+            {
+                continue;
             }
             Interlocked.Increment(ref _parked);
             if (_queue.TryDequeue(out pending))

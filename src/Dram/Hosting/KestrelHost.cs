@@ -2,6 +2,7 @@ using System.Text;
 using Dram.Configuration;
 using Dram.Logging;
 using Dram.Transport;
+using Dram.Wsgi;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -107,7 +108,9 @@ public sealed class KestrelHost : IAsyncDisposable
         }
 
         // The transport's read buffer is where a request line or header line waits to be parsed.
-        IConnectionListenerFactory sockets = new StreamTransport(config.Limits.ReadBufferSize, loggerFactory.CreateLogger("dram.transport"));
+        var streams = new StreamTransport(config.Limits.ReadBufferSize, loggerFactory.CreateLogger("dram.transport"));
+        ReadySocketEvents = streams;
+        IConnectionListenerFactory sockets = streams;
         if (routesCleartextHttp2)
         {
             sockets = new CleartextHttp2Transport(sockets, options.Limits.KeepAliveTimeout);
@@ -115,6 +118,9 @@ public sealed class KestrelHost : IAsyncDisposable
         _transport = new DrainableTransport(sockets, turn);
         _server = new KestrelServer(Options.Create(options), _transport, loggerFactory);
     }
+
+    /// <summary>The transport's ready events, for the Python threads to run before they sleep.</summary>
+    public IReadySocketEvents ReadySocketEvents { get; }
 
     /// <summary>At least one listening socket serves TLS (a certificate is configured and a bind is TCP).</summary>
     public bool ServesTls { get; }

@@ -172,6 +172,7 @@ public sealed class Worker(ServerConfig config, ErrorLog errorLog, ILoggerFactor
         var staticFiles = config.StaticMaps.Count > 0 ? new StaticFileServer(config.StaticMaps, config.Limits.FieldSize, loggerFactory) : null;
         var application = new WsgiHttpApplication(pool, staticFiles, metrics?.Requests, accessLog, config.Limits.Body);
         await using var host = new KestrelHost(config, descriptors, loggerFactory, tls, turn);
+        pool.ReadySocketEvents = host.ReadySocketEvents;
         if (tls is not null && !host.ServesTls && identity.Id == 1)
         {
             ServerLog.NoTlsSocket(log);

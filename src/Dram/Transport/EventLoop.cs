@@ -5,12 +5,19 @@ namespace Dram.Transport;
 /// <summary>
 /// One thread waiting in epoll_wait for the worker's connections and telling each connection of its
 /// readiness, inline: the receive that follows, Kestrel's parsing of it and the hand-off of a
-/// request to a Python thread all run here, none of which blocks. Descriptors are registered once,
-/// edge-triggered, for both directions.
+/// request to a Python thread all run here, none of which blocks. A Python thread with nothing to
+/// do runs the events that are ready itself before it sleeps (<see cref="RunReady"/>).
+/// Descriptors are registered once, edge-triggered, for both directions.
 /// </summary>
 internal sealed unsafe class EventLoop
 {
     private const int BatchSize = 256;
+
+    /// <summary>
+    /// At most this many events for a Python thread at a time: the thread is wanted back for the
+    /// app, and the I/O thread takes whatever is left.
+    /// </summary>
+    private const int ReadyBatchSize = 32;
 
     private readonly int _epoll;
     private readonly Lock _registering = new();
@@ -80,11 +87,26 @@ internal sealed unsafe class EventLoop
         }
     }
 
+    /// <summary>
+    /// Runs the events ready now without waiting, on the calling thread: a Python thread with
+    /// nothing queued does this before it sleeps. Another thread may be running events of the same
+    /// connection at that moment; a connection's readiness signals take edges from any thread.
+    /// </summary>
+    public bool RunReady()
+    {
+        var events = stackalloc byte[ReadyBatchSize * SocketCalls.EpollEventSize];
+        var count = SocketCalls.Wait(_epoll, events, ReadyBatchSize, 0);
+        if (count <= 0)
+        {
+            return false;
+        }
+        Dispatch(events, count);
+        return true;
+    }
+
     private void Run()
     {
-        var size = SocketCalls.EpollEventSize;
-        var offset = SocketCalls.EpollDataOffset;
-        var events = (byte*)NativeMemory.Alloc((nuint)(BatchSize * size));
+        var events = (byte*)NativeMemory.Alloc((nuint)(BatchSize * SocketCalls.EpollEventSize));
         while (true)
         {
             var count = SocketCalls.Wait(_epoll, events, BatchSize, -1);
@@ -96,16 +118,23 @@ internal sealed unsafe class EventLoop
                 }
                 Environment.FailFast($"epoll_wait failed: {Marshal.GetPInvokeErrorMessage(-count)}");
             }
-            var slots = Volatile.Read(ref _slots);
-            for (var i = 0; i < count; i++)
+            Dispatch(events, count);
+        }
+    }
+
+    private void Dispatch(byte* events, int count)
+    {
+        var size = SocketCalls.EpollEventSize;
+        var offset = SocketCalls.EpollDataOffset;
+        var slots = Volatile.Read(ref _slots);
+        for (var i = 0; i < count; i++)
+        {
+            var ev = events + i * size;
+            var key = *(ulong*)(ev + offset);
+            var slot = (int)(uint)key;
+            if (slot < slots.Length && Volatile.Read(ref slots[slot]) is { } registration && registration.Key == key)
             {
-                var ev = events + i * size;
-                var key = *(ulong*)(ev + offset);
-                var slot = (int)(uint)key;
-                if (slot < slots.Length && Volatile.Read(ref slots[slot]) is { } registration && registration.Key == key)
-                {
-                    registration.Target.OnReadiness(*(uint*)ev);
-                }
+                registration.Target.OnReadiness(*(uint*)ev);
             }
         }
     }

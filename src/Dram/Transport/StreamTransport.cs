@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Dram.Wsgi;
 using Microsoft.Extensions.Logging;
 
 namespace Dram.Transport;
@@ -10,7 +11,7 @@ namespace Dram.Transport;
 /// with one epoll event loop per worker (<see cref="StreamConnection"/> says what it saves over
 /// Kestrel's socket transport) and Dram's 64 KiB buffers (<see cref="BlockMemoryPool"/>).
 /// </summary>
-internal sealed class StreamTransport(long maxReadBufferSize, ILogger log) : IConnectionListenerFactory
+internal sealed class StreamTransport(long maxReadBufferSize, ILogger log) : IConnectionListenerFactory, IReadySocketEvents
 {
     private readonly Lazy<EventLoop> _loop = new(static () => new EventLoop());
     private readonly BlockMemoryPool _pool = new();
@@ -24,4 +25,6 @@ internal sealed class StreamTransport(long maxReadBufferSize, ILogger log) : ICo
         var socket = new Socket(new SafeSocketHandle((IntPtr)handle.FileHandle, ownsHandle: true));
         return ValueTask.FromResult<IConnectionListener>(new StreamListener(socket, endpoint, _loop.Value, _pool, maxReadBufferSize, log));
     }
+
+    public bool RunReady() => _loop.IsValueCreated && _loop.Value.RunReady();
 }
