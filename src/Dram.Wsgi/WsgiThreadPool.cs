@@ -16,9 +16,10 @@ namespace Dram.Wsgi;
 /// design that would remove that cost without the stall. Each Python thread owns its thread state
 /// for life and holds the GIL only while Python runs; requests arrive through one FIFO queue, so a
 /// thread that finishes a request takes the next one without sleeping when the server is busy.
-/// A thread that finds the queue empty first runs the socket events that are ready (GIL released):
-/// under load it then reads, parses and answers the next requests itself, and the I/O thread, which
-/// still waits for every event, is left with what arrives while the app runs.
+/// With one Python thread, the thread that finds the queue empty first runs the socket events that
+/// are ready (GIL released): under load it then reads, parses and answers the next requests
+/// itself, and the I/O thread, which still waits for every event, is left with what arrives while
+/// the app runs.
 /// </summary>
 public sealed class WsgiThreadPool
 {
@@ -51,6 +52,7 @@ public sealed class WsgiThreadPool
         _app = app;
         _log = log;
         _threads = new Thread[threads];
+        _runsReadyEvents = threads == 1;
         _slots = new Slot[threads];
         _attached = new CountdownEvent(threads);
         if (requestTimeout > TimeSpan.Zero)
@@ -104,6 +106,13 @@ public sealed class WsgiThreadPool
     }
 
     private IReadySocketEvents? _readySocketEvents;
+
+    /// <summary>
+    /// Only a single Python thread runs the ready events. With eight, hello's p99 went from 2-4 ms
+    /// to 21-34 ms (bench/NOTES.md): idle threads running events took turns on the core with the
+    /// threads running the app.
+    /// </summary>
+    private readonly bool _runsReadyEvents;
 
     /// <summary>Python threads serving requests (<c>--threads</c>).</summary>
     public int ThreadCount => _threads.Length;
@@ -186,7 +195,7 @@ public sealed class WsgiThreadPool
                 return null;
             }
             // Requests the ready events bring are queued by this thread and taken by it at once.
-            if (ReadySocketEvents?.RunReady() == true)
+            if (_runsReadyEvents && ReadySocketEvents?.RunReady() == true)
             {
                 continue;
             }
