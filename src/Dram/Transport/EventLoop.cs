@@ -95,7 +95,7 @@ internal sealed unsafe class EventLoop
     public bool RunReady()
     {
         var events = stackalloc byte[ReadyBatchSize * SocketCalls.EpollEventSize];
-        var count = SocketCalls.Wait(_epoll, events, ReadyBatchSize, 0);
+        var count = SocketCalls.Poll(_epoll, events, ReadyBatchSize);
         if (count <= 0)
         {
             return false;

@@ -6,6 +6,16 @@ namespace Dram.Transport;
 /// The Linux system calls Dram's transport makes on a connection's descriptor: epoll, non-blocking
 /// receive and send, sendfile(2) and shutdown(2). Errors come back as the negated errno.
 /// </summary>
+/// <remarks>
+/// The calls made for every request (recv, send, sendmsg, and epoll_wait without a timeout) never
+/// block, since every connection's descriptor is non-blocking, so they run without the GC
+/// transition and without <c>SetLastError</c>: errno is read only when a call fails, straight after
+/// it, with nothing run in between that could change it. <c>SetLastError</c> stores errno after
+/// every call in a thread-local, which in the worker (a shared library loaded by Python) costs a
+/// <c>__tls_get_addr</c> call each time. Calls that can block (epoll_wait with a timeout) or run
+/// long (sendfile of up to 1 MiB) keep the transition, so a garbage collection never waits for
+/// them.
+/// </remarks>
 internal static unsafe partial class SocketCalls
 {
     public const int EAgain = 11;
@@ -74,29 +84,37 @@ internal static unsafe partial class SocketCalls
         return EpollCtl(epoll, EpollCtlDel, fd, buffer) == 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>epoll_wait(2), blocking for up to <paramref name="timeoutMilliseconds"/> (-1: until an event comes).</summary>
     public static int Wait(int epoll, byte* events, int capacity, int timeoutMilliseconds)
     {
         var count = EpollWait(epoll, events, capacity, timeoutMilliseconds);
         return count >= 0 ? count : -Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>epoll_wait(2) for the events ready now, without waiting.</summary>
+    public static int Poll(int epoll, byte* events, int capacity)
+    {
+        var count = EpollPoll(epoll, events, capacity, 0);
+        return count >= 0 ? count : -Marshal.GetLastSystemError();
+    }
+
     public static nint Receive(int fd, byte* buffer, nint length)
     {
         var received = Recv(fd, buffer, length, 0);
-        return received >= 0 ? received : -Marshal.GetLastPInvokeError();
+        return received >= 0 ? received : -Marshal.GetLastSystemError();
     }
 
     public static nint Send(int fd, byte* buffer, nint length)
     {
         var sent = SendOne(fd, buffer, length, MsgNoSignal);
-        return sent >= 0 ? sent : -Marshal.GetLastPInvokeError();
+        return sent >= 0 ? sent : -Marshal.GetLastSystemError();
     }
 
     public static nint SendGathered(int fd, IoVector* vectors, int count)
     {
         var header = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
         var sent = SendMsg(fd, &header, MsgNoSignal);
-        return sent >= 0 ? sent : -Marshal.GetLastPInvokeError();
+        return sent >= 0 ? sent : -Marshal.GetLastSystemError();
     }
 
     /// <summary>sendfile(2) from <paramref name="file"/> at <paramref name="offset"/>; the file's own position is left alone.</summary>
@@ -117,13 +135,20 @@ internal static unsafe partial class SocketCalls
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     private static partial int EpollWait(int epoll, byte* events, int capacity, int timeout);
 
-    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "epoll_wait")]
+    [SuppressGCTransition]
+    private static partial int EpollPoll(int epoll, byte* events, int capacity, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "recv")]
+    [SuppressGCTransition]
     private static partial nint Recv(int fd, byte* buffer, nint length, int flags);
 
-    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "send")]
+    [SuppressGCTransition]
     private static partial nint SendOne(int fd, byte* buffer, nint length, int flags);
 
-    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "sendmsg")]
+    [SuppressGCTransition]
     private static partial nint SendMsg(int fd, MessageHeader* header, int flags);
 
     [LibraryImport("libc", EntryPoint = "sendfile64", SetLastError = true)]
