@@ -10,4 +10,7 @@ public interface IReadySocketEvents
 {
     /// <summary>Runs the events ready at this moment without waiting for any; false when there were none.</summary>
     bool RunReady();
+
+    /// <summary>A timer whose expiry runs <paramref name="expired"/> on the I/O thread, which waits for it with the sockets.</summary>
+    ITransportTimer CreateTimer(Action expired);
 }

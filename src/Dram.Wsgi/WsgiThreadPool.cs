@@ -53,6 +53,7 @@ public sealed class WsgiThreadPool
         _log = log;
         _threads = new Thread[threads];
         _runsReadyEvents = threads == 1;
+        _completions = threads == 1 ? new CompletionBatch() : null;
         _slots = new Slot[threads];
         _attached = new CountdownEvent(threads);
         if (requestTimeout > TimeSpan.Zero)
@@ -102,7 +103,14 @@ public sealed class WsgiThreadPool
     public IReadySocketEvents? ReadySocketEvents
     {
         get => Volatile.Read(ref _readySocketEvents);
-        set => Volatile.Write(ref _readySocketEvents, value);
+        set
+        {
+            if (value is not null && _completions is not null)
+            {
+                _completions.UseTimer(value.CreateTimer(_completions.OnStall));
+            }
+            Volatile.Write(ref _readySocketEvents, value);
+        }
     }
 
     private IReadySocketEvents? _readySocketEvents;
@@ -113,6 +121,13 @@ public sealed class WsgiThreadPool
     /// threads running the app.
     /// </summary>
     private readonly bool _runsReadyEvents;
+
+    /// <summary>
+    /// Answers held back while more requests are queued, so that the app's runs and Kestrel's
+    /// sends each come in a batch; a single Python thread only, as with the ready events (with
+    /// several, a held answer would wait on a thread other threads could have overtaken).
+    /// </summary>
+    private readonly CompletionBatch? _completions;
 
     /// <summary>Python threads serving requests (<c>--threads</c>).</summary>
     public int ThreadCount => _threads.Length;
@@ -240,6 +255,7 @@ public sealed class WsgiThreadPool
         while (Take() is { } pending)
         {
             slot.Current = pending;
+            var exposed = _completions?.Expose() ?? false;
             python.Enter();
             try
             {
@@ -254,12 +270,25 @@ public sealed class WsgiThreadPool
             {
                 python.Leave();
             }
+            _completions?.Reclaim(exposed);
             slot.Current = null;
             if (request.Release())
             {
                 pending.ResponseBodyBytes = request.Written;
-                pending.Complete();
+                if (_completions is { } completions)
+                {
+                    completions.Answered(pending, moreQueued: !_queue.IsEmpty);
+                }
+                else
+                {
+                    pending.Complete();
+                }
+            }
+            if (_completions is not null && _queue.IsEmpty)
+            {
+                _completions.HandBack();
             }
         }
+        _completions?.HandBack();
     }
 }

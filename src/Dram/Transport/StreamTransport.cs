@@ -27,4 +27,6 @@ internal sealed class StreamTransport(long maxReadBufferSize, ILogger log) : ICo
     }
 
     public bool RunReady() => _loop.IsValueCreated && _loop.Value.RunReady();
+
+    public ITransportTimer CreateTimer(Action expired) => new LoopTimer(_loop.Value, expired);
 }
