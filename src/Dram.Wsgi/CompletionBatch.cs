@@ -7,17 +7,17 @@ namespace Dram.Wsgi;
 /// wait in the queue: a busy single-threaded worker runs the app for the queued requests one after
 /// another, then hands the whole batch back (Kestrel's response suffix, the flush and the send(2)
 /// of each), instead of alternating between the two. Each phase then runs with its own code and
-/// data still in the caches: on hello, one worker, that measured about 1.3 us less user CPU a
-/// request (bench/NOTES.md, "Answers handed back in batches").
+/// data still in the caches: on hello, one worker, that measured about 0.7 us less CPU a request
+/// (bench/NOTES.md, "Answers handed back in batches").
 /// </summary>
 /// <remarks>
 /// A response is held at most <see cref="Budget"/> after the batch's first one, never past an
-/// empty queue, and only when the app answers quickly. An app that takes long on the request after a held one cannot hold it longer than
-/// <see cref="StallMicroseconds"/>: the transport timer hands the batch back from the I/O thread
-/// while the app runs. The timer is armed when a batch starts and its expiry is less than half that
-/// away, so a busy worker moves it once every half millisecond or so, not once a batch (about six
-/// requests on hello), and it never fires while batches keep coming. Used by the Python thread of a
-/// one-thread pool only.
+/// empty queue, and only when the app answers quickly. An app that takes long on the request after
+/// a held one cannot hold it longer than <see cref="StallMicroseconds"/>: the transport timer hands
+/// the batch back from the I/O thread while the app runs. The timer is armed when a batch starts
+/// and its expiry is less than half that away, so a busy worker moves it once every half
+/// millisecond or so, not once a batch (about six requests on hello), and it never fires while
+/// batches keep coming. Used by the Python thread of a one-thread pool only.
 /// </remarks>
 internal sealed class CompletionBatch
 {

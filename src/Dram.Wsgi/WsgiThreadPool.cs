@@ -19,7 +19,8 @@ namespace Dram.Wsgi;
 /// With one Python thread, the thread that finds the queue empty first runs the socket events that
 /// are ready (GIL released): under load it then reads, parses and answers the next requests
 /// itself, and the I/O thread, which still waits for every event, is left with what arrives while
-/// the app runs.
+/// the app runs; it also holds a quick app's answers while more requests are queued and hands them
+/// back to Kestrel together (<see cref="CompletionBatch"/>).
 /// </summary>
 public sealed class WsgiThreadPool
 {
