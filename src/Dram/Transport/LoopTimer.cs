@@ -51,7 +51,7 @@ internal sealed unsafe partial class LoopTimer : IReadinessTarget, ITransportTim
     [LibraryImport("libc", EntryPoint = "timerfd_create", SetLastError = true)]
     private static partial int TimerFdCreate(int clock, int flags);
 
-    // Never blocks; called once per batch of deferred responses on a busy worker.
+    // Never blocks; a busy worker moves the expiry about once every half millisecond.
     [LibraryImport("libc", EntryPoint = "timerfd_settime")]
     [SuppressGCTransition]
     private static partial int TimerFdSetTime(int fd, int flags, long* value, long* old);
