@@ -285,9 +285,10 @@ public sealed class WsgiThreadPool
                     pending.Complete();
                 }
             }
-            if (_completions is not null && _queue.IsEmpty)
+            else if (_queue.IsEmpty)
             {
-                _completions.HandBack();
+                // The watchdog answered this one; answers held before it must not wait for more.
+                _completions?.HandBack();
             }
         }
         _completions?.HandBack();
