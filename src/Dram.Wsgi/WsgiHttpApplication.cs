@@ -72,9 +72,9 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
         {
             return accessLog is null ? handled : LogShortcutAsync(handled, context.Features, context.ReceivedTimestamp, accessLog);
         }
+        var answered = context.Expect();
         pool.Enqueue(context);
-        var completion = context.Completion;
-        return completion.IsCompletedSuccessfully ? Task.CompletedTask : completion.AsTask();
+        return answered;
     }
 
     public void DisposeContext(PendingRequest context, Exception? exception)
