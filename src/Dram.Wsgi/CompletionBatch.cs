@@ -65,37 +65,44 @@ internal sealed class CompletionBatch
     public void UseTimer(ITransportTimer timer) => Volatile.Write(ref _timer, timer);
 
     /// <summary>
-    /// Hands <paramref name="request"/> back to Kestrel now or holds it for the batch: held while
-    /// <paramref name="moreQueued"/>, the request came within <see cref="Budget"/> of the one
-    /// before (a slow app's answers are never held: the next request would likely be as slow), and
-    /// the batch is neither full nor older than the budget.
+    /// Holds <paramref name="request"/> for the batch and returns true, or returns false and leaves
+    /// it to the caller to hand back with <see cref="HandBack(PendingRequest)"/>. Held while
+    /// <paramref name="moreQueued"/>, the request came within <see cref="Budget"/> of the one before
+    /// (a slow app's answers are never held: the next request would likely be as slow), and the
+    /// batch is neither full nor older than the budget. Runs no Kestrel code, so the caller may
+    /// still hold the GIL.
     /// </summary>
-    public void Answered(PendingRequest request, bool moreQueued)
+    public bool TryHold(PendingRequest request, bool moreQueued)
     {
         var now = Stopwatch.GetTimestamp();
         var quick = now - _lastAnswered <= Budget;
         _lastAnswered = now;
         var batch = _batch;
-        if (moreQueued && quick && Volatile.Read(ref _timer) is { } timer && batch.Count < Capacity)
+        if (!moreQueued || !quick || Volatile.Read(ref _timer) is not { } timer || batch.Count == Capacity)
         {
-            if (batch.Count == 0)
+            return false;
+        }
+        if (batch.Count == 0)
+        {
+            batch.Started = now;
+            if (_timerExpiry - now < StallTicks / 2)
             {
-                batch.Started = now;
-                if (_timerExpiry - now < StallTicks / 2)
-                {
-                    timer.Arm(StallMicroseconds);
-                    _timerExpiry = now + StallTicks;
-                }
-                batch.Requests[batch.Count++] = request;
-                return;
-            }
-            if (now - batch.Started <= Budget)
-            {
-                batch.Requests[batch.Count++] = request;
-                return;
+                timer.Arm(StallMicroseconds);
+                _timerExpiry = now + StallTicks;
             }
         }
-        batch.HandBack();
+        else if (now - batch.Started > Budget)
+        {
+            return false;
+        }
+        batch.Requests[batch.Count++] = request;
+        return true;
+    }
+
+    /// <summary>Hands the held requests back, then <paramref name="request"/>, which was not held.</summary>
+    public void HandBack(PendingRequest request)
+    {
+        _batch.HandBack();
         request.Complete();
     }
 

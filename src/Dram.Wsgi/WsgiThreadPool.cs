@@ -14,8 +14,10 @@ namespace Dram.Wsgi;
 /// 32-35 us through this pool, the difference being the two threads taking turns on the core
 /// (about 0.4 context switches per request against 0.02). bench/NOTES.md has the figures and the
 /// design that would remove that cost without the stall. Each Python thread owns its thread state
-/// for life and holds the GIL only while Python runs; requests arrive through one FIFO queue, so a
-/// thread that finishes a request takes the next one without sleeping when the server is busy.
+/// for life and holds the GIL only while Python runs (and, with one thread, across the few steps
+/// from a quick request whose answer it holds to the queued one it runs next); requests arrive
+/// through one FIFO queue, so a thread that finishes a request takes the next one without
+/// sleeping when the server is busy.
 /// With one Python thread, the thread that finds the queue empty first runs the socket events that
 /// are ready (GIL released): under load it then reads, parses and answers the next requests
 /// itself, and the I/O thread, which still waits for every event, is left with what arrives while
@@ -253,11 +255,19 @@ public sealed class WsgiThreadPool
         _slots[index] = slot;
         _attached.Signal();
 
-        while (Take() is { } pending)
+        // A request taken while the answer before it is held runs without giving the GIL up in
+        // between: nothing but this thread's own bookkeeping happens there.
+        PendingRequest? next = null;
+        while ((next ?? Take()) is { } pending)
         {
+            var holdsGil = next is not null;
+            next = null;
             slot.Current = pending;
             var exposed = _completions?.Expose() ?? false;
-            python.Enter();
+            if (!holdsGil)
+            {
+                python.Enter();
+            }
             try
             {
                 request.Run(pending.Features, pending.ReceivedTimestamp);
@@ -267,25 +277,35 @@ public sealed class WsgiThreadPool
                 // Run handles every app and client fault itself; reaching here is a Dram bug.
                 WsgiLog.InternalError(_log, e);
             }
-            finally
-            {
-                python.Leave();
-            }
             _completions?.Reclaim(exposed);
             slot.Current = null;
             if (request.Release())
             {
                 pending.ResponseBodyBytes = request.Written;
-                if (_completions is { } completions)
+                if (_completions is not { } completions)
                 {
-                    completions.Answered(pending, moreQueued: !_queue.IsEmpty);
-                }
-                else
-                {
+                    python.Leave();
                     pending.Complete();
+                    continue;
                 }
+                if (completions.TryHold(pending, moreQueued: !_queue.IsEmpty))
+                {
+                    if (_queue.TryDequeue(out next))
+                    {
+                        continue;
+                    }
+                    // Only this thread takes from the queue, so this is not expected; if it did
+                    // empty, the held answers must not wait for a request that is not there.
+                    python.Leave();
+                    completions.HandBack();
+                    continue;
+                }
+                python.Leave();
+                completions.HandBack(pending);
+                continue;
             }
-            else if (_queue.IsEmpty)
+            python.Leave();
+            if (_queue.IsEmpty)
             {
                 // The watchdog answered this one; answers held before it must not wait for more.
                 _completions?.HandBack();
