@@ -81,4 +81,33 @@ public sealed class ThreadingTests
             Assert.Equal(200, (await slow).StatusCode);
         }
     }
+
+    [Fact]
+    public async Task AnAppsOwnThreadKeepsTickingWhileOneThreadIsIdleAndWhileItServesQuickRequests()
+    {
+        // The app's thread sleeps 1 ms a tick and needs the GIL for each (about 900 ticks a second
+        // when idle). The app sets the interpreter's switch interval to 0.5 s: a request thread that
+        // kept the GIL while waiting for work, or through a busy stretch, would leave it a tick or
+        // two a second.
+        await using var dram = await DramProcess.StartAsync("background_ticks:application", ["--threads", "1"]);
+
+        var idle = await TicksOverAsync(dram.Port, TimeSpan.FromSeconds(1));
+        Assert.True(idle >= 300, $"the app's thread ticked {idle} times in 1 s while the worker was idle");
+
+        await using var load = LoadClient.Start(dram.BaseUrl + "/hello", concurrency: 16);
+        Assert.True(await load.WaitForMoreAsync(1000, TimeSpan.FromSeconds(30)), "the load never got going");
+        var busy = await TicksOverAsync(dram.Port, TimeSpan.FromSeconds(1));
+        var served = load.Completed;
+        var summary = await load.StopAsync();
+
+        Assert.Empty(summary.Failures);
+        Assert.True(busy >= 100, $"the app's thread ticked {busy} times in 1 s while the worker served back-to-back requests ({served} answered in all)");
+    }
+
+    private static async Task<int> TicksOverAsync(int port, TimeSpan span)
+    {
+        var before = int.Parse((await Wire.GetAsync(port, "/ticks")).BodyText);
+        await Task.Delay(span);
+        return int.Parse((await Wire.GetAsync(port, "/ticks")).BodyText) - before;
+    }
 }
