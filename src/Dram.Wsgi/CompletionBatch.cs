@@ -130,6 +130,21 @@ internal sealed class CompletionBatch
         }
     }
 
-    /// <summary>The timer's callback, on the I/O thread: hands back a batch held across a running app.</summary>
-    public void OnStall() => Interlocked.Exchange(ref _exposed, null)?.HandBack();
+    /// <summary>
+    /// The timer's callback, on the I/O thread: hands back a batch held across a running app. When
+    /// it fires between two requests (nothing exposed) with answers held, it looks again a stall
+    /// later: the thread may be about to run a slow request with them, and a batch armed no timer
+    /// of its own when one was already pending.
+    /// </summary>
+    public void OnStall()
+    {
+        if (Interlocked.Exchange(ref _exposed, null) is { } batch)
+        {
+            batch.HandBack();
+        }
+        else if (Volatile.Read(ref Volatile.Read(ref _batch).Count) > 0)
+        {
+            Volatile.Read(ref _timer)?.Arm(StallMicroseconds);
+        }
+    }
 }
