@@ -7,7 +7,9 @@ namespace Dram.Python;
 /// A Python type implemented in C#: made once with <c>PyType_FromSpec</c>; its methods and slots
 /// are <c>[UnmanagedCallersOnly]</c> functions. Each instance carries two machine words after the
 /// object header (<see cref="Word0"/>, <see cref="Word1"/>) that tie it to C# state, e.g. a
-/// GCHandle and a generation number that tells a stale object from a live one.
+/// GCHandle and a generation number that tells a stale object from a live one. A type made with a
+/// vectorcall function carries a third word, the function pointer, so that calls from Python reach
+/// it with their arguments in place instead of packed into a new tuple (PEP 590).
 /// </summary>
 public sealed unsafe class NativeType
 {
@@ -18,7 +20,15 @@ public sealed unsafe class NativeType
     public const int SlotIter = 62;
     public const int SlotIterNext = 63;
     public const int SlotMethods = 64;
+    public const int SlotMembers = 72;
     public const int SlotFree = 74;
+
+    /// <summary>Py_TPFLAGS_HAVE_VECTORCALL.</summary>
+    private const uint FlagHaveVectorcall = 1u << 11;
+
+    /// <summary>PyMemberDef's T_PYSSIZET and READONLY.</summary>
+    private const int MemberPySsizeT = 19;
+    private const int MemberReadOnly = 1;
 
     public const int MethVarArgs = 0x0001;
     public const int MethKeywords = 0x0002;
@@ -31,10 +41,14 @@ public sealed unsafe class NativeType
 
     private readonly bool _ownsWord0;
 
-    private NativeType(nint type, bool ownsWord0)
+    /// <summary>The vectorcall function every instance carries, or 0.</summary>
+    private readonly nint _vectorcall;
+
+    private NativeType(nint type, bool ownsWord0, nint vectorcall)
     {
         Handle = type;
         _ownsWord0 = ownsWord0;
+        _vectorcall = vectorcall;
         _free = (delegate* unmanaged<nint, void>)CApi.PyType_GetSlot(type, SlotFree);
     }
 
@@ -47,9 +61,11 @@ public sealed unsafe class NativeType
     /// <summary>
     /// Creates the type. <paramref name="slots"/> are (slot id, function pointer) pairs. With
     /// <paramref name="ownsWord0"/>, word 0 is a Python object reference released with the instance.
+    /// A <paramref name="vectorcall"/> function (<c>vectorcallfunc</c>) answers calls from Python
+    /// ahead of the type's call slot, which must still be given for callers that pass a tuple.
     /// </summary>
     public static NativeType Create(string qualifiedName, string doc, IReadOnlyList<Method> methods,
-        IReadOnlyList<(int Slot, nint Function)> slots, bool ownsWord0 = false)
+        IReadOnlyList<(int Slot, nint Function)> slots, bool ownsWord0 = false, nint vectorcall = 0)
     {
         if (_headerSize == 0)
         {
@@ -81,6 +97,18 @@ public sealed unsafe class NativeType
             all.Add((SlotMethods, (nint)methodTable));
         }
         all.Add((SlotDealloc, (nint)(delegate* unmanaged<nint, void>)&Dealloc));
+        if (vectorcall != 0)
+        {
+            // PyMemberDef: name, int type (padded), Py_ssize_t offset, int flags (padded), doc; 40
+            // bytes; a zeroed entry ends the table. __vectorcalloffset__ tells PyType_FromSpec where
+            // an instance keeps its vectorcall function.
+            var members = (byte*)NativeMemory.AllocZeroed(40 * 2);
+            *(nint*)members = (nint)Py.U8("__vectorcalloffset__");
+            *(int*)(members + 8) = MemberPySsizeT;
+            *(nint*)(members + 16) = _headerSize + 16;
+            *(int*)(members + 24) = MemberReadOnly;
+            all.Add((SlotMembers, (nint)members));
+        }
         var slotTable = (byte*)NativeMemory.AllocZeroed((nuint)(16 * (all.Count + 1)));
         for (var i = 0; i < all.Count; i++)
         {
@@ -92,12 +120,12 @@ public sealed unsafe class NativeType
         // instances cannot be made from Python (no tp_new) and the type cannot be subclassed.
         var spec = (byte*)NativeMemory.AllocZeroed(32);
         *(nint*)spec = (nint)Py.U8(qualifiedName);
-        *(int*)(spec + 8) = _headerSize + 16;
+        *(int*)(spec + 8) = _headerSize + (vectorcall != 0 ? 24 : 16);
         *(int*)(spec + 12) = 0;
-        *(uint*)(spec + 16) = 1u << 18;
+        *(uint*)(spec + 16) = (1u << 18) | (vectorcall != 0 ? FlagHaveVectorcall : 0);
         *(nint*)(spec + 24) = (nint)slotTable;
         var type = Py.Check(CApi.PyType_FromSpec((nint)spec));
-        var created = new NativeType(type, ownsWord0);
+        var created = new NativeType(type, ownsWord0, vectorcall);
         Types[type] = created;
         return created;
     }
@@ -110,6 +138,10 @@ public sealed unsafe class NativeType
         var obj = Py.Check(CApi.PyType_GenericAlloc(Handle, 0));
         *(nint*)(obj + _headerSize) = word0;
         *(long*)(obj + _headerSize + 8) = word1;
+        if (_vectorcall != 0)
+        {
+            *(nint*)(obj + _headerSize + 16) = _vectorcall;
+        }
         return obj;
     }
 

@@ -184,19 +184,6 @@ internal static unsafe class ResponseHead
         return 0;
     }
 
-    /// <summary>False (TypeError set) when start_response got a keyword other than exc_info.</summary>
-    public static bool OnlyKnownKeywords(nint kwargs, EnvironKeys keys)
-    {
-        var size = CApi.PyObject_Size(kwargs);
-        var known = CApi.PyDict_GetItemWithError(kwargs, keys.ExcInfo) != 0 ? 1 : 0;
-        if (size == known)
-        {
-            return true;
-        }
-        Py.SetError(CApi.ExcTypeError, "start_response() accepts only the keyword argument exc_info");
-        return false;
-    }
-
     /// <summary>
     /// The text of a str whose characters all fit latin-1 (PEP 3333: headers are "bytes as unicode").
     /// Sets TypeError/ValueError and returns false otherwise. <paramref name="headerName"/>, when given,

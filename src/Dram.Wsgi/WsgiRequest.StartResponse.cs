@@ -11,25 +11,37 @@ internal sealed unsafe partial class WsgiRequest
     /// <summary>Set once the first write() from inside a response iterable was reported: one warning per worker, not per request.</summary>
     private static int s_writeInIterableReported;
 
-    /// <summary>start_response(status, headers, exc_info=None): validates now, sends later.</summary>
-    internal nint StartResponse(nint args, nint kwargs)
+    /// <summary>
+    /// start_response(status, headers, exc_info=None), called through vectorcall:
+    /// <paramref name="argc"/> positional arguments at <paramref name="args"/>, then one value for
+    /// each name in <paramref name="kwnames"/> (a tuple, or 0).
+    /// </summary>
+    internal nint StartResponse(nint* args, nint argc, nint kwnames)
     {
-        var argc = Py.TupleSize(args);
-        nint status = argc > 0 ? Py.TupleItem(args, 0) : 0;
-        nint headers = argc > 1 ? Py.TupleItem(args, 1) : 0;
-        nint excInfo = argc > 2 ? Py.TupleItem(args, 2) : 0;
-        if (kwargs != 0)
+        nint status = argc > 0 ? args[0] : 0;
+        nint headers = argc > 1 ? args[1] : 0;
+        nint excInfo = argc > 2 ? args[2] : 0;
+        if (kwnames != 0)
         {
-            var fromKw = CApi.PyDict_GetItemWithError(kwargs, _runtime.Keys.ExcInfo);
-            if (fromKw != 0)
+            var count = Py.TupleSize(kwnames);
+            for (nint i = 0; i < count; i++)
             {
-                excInfo = fromKw;
-            }
-            if (!ResponseHead.OnlyKnownKeywords(kwargs, _runtime.Keys))
-            {
-                return 0;
+                var name = Py.TupleItem(kwnames, i);
+                if (name != _runtime.Keys.ExcInfo && CApi.PyUnicode_Compare(name, _runtime.Keys.ExcInfo) != 0)
+                {
+                    CApi.PyErr_Clear();
+                    Py.SetError(CApi.ExcTypeError, "start_response() accepts only the keyword argument exc_info");
+                    return 0;
+                }
+                excInfo = args[argc + i];
             }
         }
+        return StartResponse(argc, status, headers, excInfo);
+    }
+
+    /// <summary>Validates the arguments now; the status and headers are sent with the first body byte.</summary>
+    private nint StartResponse(nint argc, nint status, nint headers, nint excInfo)
+    {
         if (argc < 2 || argc > 3 || status == 0 || headers == 0)
         {
             Py.SetError(CApi.ExcTypeError, "start_response() takes (status, response_headers, exc_info=None)");

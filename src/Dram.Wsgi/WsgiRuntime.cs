@@ -58,6 +58,10 @@ public sealed unsafe class WsgiRuntime
         var software = Py.NewString(Options.ServerSoftware);
         Py.SetItem(env, Keys.ServerSoftware, software);
         Py.DecRef(software);
+        foreach (var key in EnvironBuilder.KeysSetOnEveryRequest(Keys))
+        {
+            Py.SetItem(env, key, CApi.None);
+        }
         return env;
     }
 }

@@ -102,7 +102,7 @@ public static class Program
         {
             return UsageError(e);
         }
-        using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
+        using var loggerFactory = errorLog.CreateLoggerFactory();
         var log = loggerFactory.CreateLogger("dram");
         if (DescriptorLimit.RaiseToHard() is { } files && files.Hard < DescriptorLimit.Comfortable)
         {
@@ -154,7 +154,7 @@ public static class Program
         {
             return UsageError(e);
         }
-        using var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(errorLog));
+        using var loggerFactory = errorLog.CreateLoggerFactory();
         var log = loggerFactory.CreateLogger("dram");
         DescriptorLimit.RaiseToHard();
         if (batchError != 0)

@@ -4,6 +4,7 @@ Every route does one thing the server must handle in a defined way (a second sta
 bad header, a body longer than its Content-Length, an exception after the first chunk...). The
 tests assert on the exact bytes the server puts on the wire and on its error log.
 """
+import functools
 import sys
 
 import close_tracker
@@ -296,6 +297,38 @@ def no_start_response_with_data(environ, start_response):
     return [b"data without a status"]
 
 
+def start_calling_conventions(environ, start_response):
+    # Every way Python code can call start_response, and calls it must refuse with a TypeError the
+    # app can catch. The body lists one outcome a line; the last call's status is the response's.
+    try:
+        raise RuntimeError("replacing the head")
+    except RuntimeError:
+        exc = sys.exc_info()
+    call_slot = type(start_response).__call__
+    calls = [
+        ("no headers", lambda: start_response("200 OK")),
+        ("four arguments", lambda: start_response("200 OK", [], None, None)),
+        ("keyword status", lambda: start_response(status="200 OK", response_headers=[])),
+        ("unknown keyword", lambda: start_response("200 OK", [], headers=[])),
+        ("unknown keyword, call slot", lambda: call_slot(start_response, "200 OK", [], headers=[])),
+        # The first accepted call; each later one replaces the head, as exc_info allows.
+        ("positional", lambda: start_response("201 Created", list(TEXT))),
+        ("exc_info keyword", lambda: start_response("202 Accepted", list(TEXT), exc_info=exc)),
+        ("star arguments", lambda: start_response(*("203 Non-Authoritative Information", list(TEXT)), **{"exc_info": exc})),
+        ("partial", lambda: functools.partial(start_response, "205 Reset Content")(list(TEXT), exc)),
+        ("call slot", lambda: call_slot(start_response, "206 Partial Content", list(TEXT), exc)),
+        ("exc_info keyword, call slot", lambda: call_slot(start_response, "207 Multi-Status", list(TEXT), exc_info=exc)),
+    ]
+    outcomes = []
+    for name, call in calls:
+        try:
+            call()
+            outcomes.append(f"{name}: accepted")
+        except TypeError as error:
+            outcomes.append(f"{name}: TypeError: {error}")
+    return ["\n".join(outcomes).encode()]
+
+
 # --- close() of the iterable ----------------------------------------------------------------------
 
 def close_ok(environ, start_response):
@@ -382,6 +415,7 @@ ROUTES = {
     "/start/exc-info-after-headers": exc_info_after_headers,
     "/start/in-generator": start_in_generator,
     "/start/empty-then-raise": empty_then_raise,
+    "/start/calling-conventions": start_calling_conventions,
     "/body/list": list_body,
     "/body/generator": generator_body,
     "/body/list-iterator": list_iterator_body,

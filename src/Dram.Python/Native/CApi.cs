@@ -61,6 +61,8 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static delegate* unmanaged<nint, nint> PyUnicode_AsLatin1String;
     public static delegate* unmanaged<byte*, nint> PyUnicode_InternFromString;
+    public static delegate* unmanaged<nint, nint, int> PyUnicode_Compare;
+    public static delegate* unmanaged<nint, nint, nint, nint> PyVectorcall_Call;
 
     public static delegate* unmanaged<byte*, nint, nint> PyBytes_FromStringAndSize;
     public static delegate* unmanaged<nint, byte*> PyBytes_AsString;
@@ -189,6 +191,8 @@ internal static unsafe class CApi
         PyUnicode_AsUTF8AndSize = (delegate* unmanaged<nint, nint*, byte*>)Fn("PyUnicode_AsUTF8AndSize");
         PyUnicode_AsLatin1String = (delegate* unmanaged<nint, nint>)Fn("PyUnicode_AsLatin1String");
         PyUnicode_InternFromString = (delegate* unmanaged<byte*, nint>)Fn("PyUnicode_InternFromString");
+        PyUnicode_Compare = (delegate* unmanaged<nint, nint, int>)Fn("PyUnicode_Compare");
+        PyVectorcall_Call = (delegate* unmanaged<nint, nint, nint, nint>)Fn("PyVectorcall_Call");
 
         PyBytes_FromStringAndSize = (delegate* unmanaged<byte*, nint, nint>)Fn("PyBytes_FromStringAndSize");
         PyBytes_AsString = (delegate* unmanaged<nint, byte*>)Fn("PyBytes_AsString");

@@ -38,6 +38,25 @@ public sealed class ErrorLog : ILoggerProvider
 
     public LogLevel Minimum { get; }
 
+    /// <summary>
+    /// The lowest level written for Kestrel's and the framework's categories: their routine
+    /// connection events (resets, bad requests, keep-alives) at Debug/Information are shown only at
+    /// --log-level debug.
+    /// </summary>
+    public LogLevel FrameworkMinimum => Minimum <= LogLevel.Debug ? Minimum : (LogLevel)Math.Max((int)Minimum, (int)LogLevel.Warning);
+
+    /// <summary>
+    /// A logger factory writing to this log. Its own filters turn away what the log would not
+    /// write before the log is asked: Kestrel asks whether a Debug event is wanted on every
+    /// keep-alive response, and the answer then costs one comparison.
+    /// </summary>
+    public ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(builder => builder.ClearProviders()
+        .SetMinimumLevel(Minimum)
+        .AddFilter(FrameworkCategoryPrefix, FrameworkMinimum)
+        .AddProvider(this));
+
+    private const string FrameworkCategoryPrefix = "Microsoft.";
+
     /// <summary>Lines written at <paramref name="level"/> so far (StatsD's gunicorn.log.* counters).</summary>
     public long Written(LogLevel level) => Interlocked.Read(ref _written[(int)level]);
     /// <summary>The error log <paramref name="config"/> names, opened; a file that cannot be opened is a usage error naming it.</summary>
@@ -166,13 +185,11 @@ public sealed class ErrorLog : ILoggerProvider
 
     private sealed class CategoryLogger(ErrorLog log, string category) : ILogger
     {
-        // Kestrel reports routine connection events (resets, bad requests) at Debug/Information;
-        // they are shown only at --log-level debug.
-        private readonly bool _isFramework = category.StartsWith("Microsoft.", StringComparison.Ordinal);
+        private readonly bool _isFramework = category.StartsWith(FrameworkCategoryPrefix, StringComparison.Ordinal);
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= log.Minimum && (!_isFramework || logLevel >= LogLevel.Warning || log.Minimum <= LogLevel.Debug);
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= (_isFramework ? log.FrameworkMinimum : log.Minimum);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

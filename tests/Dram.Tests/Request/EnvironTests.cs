@@ -41,6 +41,22 @@ public sealed class EnvironTests(EnvironProbeServer server) : IClassFixture<Envi
         Assert.All(plain, key => Assert.True(environ.TypeOf(key) == "str", $"environ['{key}'] is {environ.TypeOf(key)}, not str"));
     }
 
+    /// <summary>
+    /// The keys set on every request start out in the environ's template as None; whatever the
+    /// request lacks (a Host header, a query, a body), none may reach the app so.
+    /// </summary>
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")]
+    [InlineData("GET / HTTP/1.0\r\n\r\n")]
+    [InlineData("GET http://site.example/a?b HTTP/1.1\r\nHost: site.example\r\n\r\n")]
+    [InlineData("POST /x?y=1 HTTP/1.1\r\nHost: localhost:8000\r\nContent-Length: 0\r\n\r\n")]
+    public async Task NoEnvironValueIsNone(string request)
+    {
+        var environ = await EnvironReport.FetchAsync(server.Port, request);
+        Assert.DoesNotContain(environ.Keys, key => environ.TypeOf(key) == "NoneType");
+        Assert.Equal("str", environ.TypeOf("REMOTE_ADDR"));
+    }
+
     [Fact]
     public async Task RequestMethodIsTheMethodAsSent()
     {

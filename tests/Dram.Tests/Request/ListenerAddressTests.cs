@@ -58,6 +58,7 @@ public sealed class ListenerAddressTests
         Assert.Equal("", environ.Str("REMOTE_ADDR"));
         Assert.Equal("localhost", environ.Str("SERVER_NAME"));
         Assert.Equal("80", environ.Str("SERVER_PORT"));
+        Assert.DoesNotContain(environ.Keys, key => environ.TypeOf(key) == "NoneType");
     }
 
     [Fact]

@@ -26,6 +26,35 @@ public sealed class StartResponseTests(ResponsesApp server) : IClassFixture<Resp
         Assert.Equal("TypeError: write() takes bytes, got str", response.BodyText);
     }
 
+    /// <summary>
+    /// Positional and keyword arguments, unpacked ones, functools.partial and the type's own call
+    /// slot (the tuple path) all reach the same checks: each accepted call replaces the head, each
+    /// refused one raises a TypeError the app can catch, and the response has the last status.
+    /// </summary>
+    [Fact]
+    public async Task EveryCallingConventionIsAcceptedOrRefusedAlike()
+    {
+        var response = await Wire.GetAsync(server.Port, "/start/calling-conventions");
+
+        Assert.Equal("HTTP/1.1 207 Multi-Status", response.StatusLine);
+        const string Takes = "TypeError: start_response() takes (status, response_headers, exc_info=None)";
+        const string OnlyExcInfo = "TypeError: start_response() accepts only the keyword argument exc_info";
+        Assert.Equal(
+            string.Join("\n",
+                "no headers: " + Takes,
+                "four arguments: " + Takes,
+                "keyword status: " + OnlyExcInfo,
+                "unknown keyword: " + OnlyExcInfo,
+                "unknown keyword, call slot: " + OnlyExcInfo,
+                "positional: accepted",
+                "exc_info keyword: accepted",
+                "star arguments: accepted",
+                "partial: accepted",
+                "call slot: accepted",
+                "exc_info keyword, call slot: accepted"),
+            response.BodyText);
+    }
+
     [Fact]
     public async Task SecondCallWithoutExcInfoRaisesInsideTheAppAndGives500()
     {
