@@ -122,7 +122,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Set(env, _keys.RequestMethod, Method(request.Method));
             SetTarget(env, request.RawTarget);
             Set(env, _keys.ServerProtocol, Protocol(request.Protocol));
-            Py.SetItem(env, _keys.WsgiInput, input);
+            Put(env, _keys.WsgiInput, input);
             var forwardedFor = SetHeaders(env, headers, trusted);
             if (trusted)
             {
@@ -166,7 +166,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         };
         if (forwarded != scheme)
         {
-            Py.SetItem(env, _keys.WsgiUrlScheme, forwarded == "https" ? _keys.Https : _keys.Http);
+            Put(env, _keys.WsgiUrlScheme, forwarded == "https" ? _keys.Https : _keys.Http);
         }
         return forwarded;
     }
@@ -178,10 +178,18 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private IPAddress? SocketPeer(IFeatureCollection features, IPAddress? remote) =>
         _proxyProtocol && FeatureLookup.Optional<ProxiedConnection>(features) is { } proxied ? proxied.ProxyAddress : remote;
 
-    /// <summary>Sets a key to a value whose reference the environ takes over; a borrowed constant is passed with its own reference added.</summary>
+    /// <summary>
+    /// Sets a key of the environ being built, without the GC transition of an ordinary C-API call:
+    /// the environ is a fresh copy no Python code has seen, every key is an interned str (its hash
+    /// already computed), and a value replaced is None or a constant the runtime keeps, so the call
+    /// runs no Python code and frees nothing (<see cref="CApi.PyDict_SetItemLeaf"/>).
+    /// </summary>
+    private static void Put(nint env, nint key, nint value) => Py.Check(CApi.PyDict_SetItemLeaf(env, key, value));
+
+    /// <summary>Sets a key to a value whose reference the environ takes over (see <see cref="Put"/>); a borrowed constant is passed with its own reference added.</summary>
     private static void Set(nint env, nint key, nint newValue)
     {
-        var status = CApi.PyDict_SetItem(env, key, newValue);
+        var status = CApi.PyDict_SetItemLeaf(env, key, newValue);
         Py.DecRef(newValue);
         Py.Check(status);
     }
@@ -244,9 +252,9 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 throw;
             }
         }
-        Py.SetItem(env, _keys.RawUri, _rawUri);
-        Py.SetItem(env, _keys.PathInfo, _pathInfo);
-        Py.SetItem(env, _keys.QueryString, _queryString);
+        Put(env, _keys.RawUri, _rawUri);
+        Put(env, _keys.PathInfo, _pathInfo);
+        Put(env, _keys.QueryString, _queryString);
     }
 
     /// <summary>PATH_INFO of <paramref name="target"/>: percent-decoded, as latin-1, below SCRIPT_NAME; <paramref name="query"/> is where '?' is (-1: none).</summary>
@@ -319,7 +327,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 var separator = header.Key.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ",";
                 text = string.Join(separator, (IEnumerable<string?>)values);
             }
-            var existing = CApi.PyDict_GetItemWithError(env, key);
+            var existing = CApi.PyDict_GetItemWithErrorLeaf(env, key);
             if (existing != 0)
             {
                 // Two names map to one key only when they differ in case; keep the first.
@@ -416,8 +424,8 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             }
             else
             {
-                Py.SetItem(env, _keys.ServerName, _keys.Localhost);
-                Py.SetItem(env, _keys.ServerPort, defaultPort);
+                Put(env, _keys.ServerName, _keys.Localhost);
+                Put(env, _keys.ServerPort, defaultPort);
             }
             return;
         }
@@ -448,14 +456,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.XDecRef(_serverPort);
             (_host, _hostHttps, _serverName, _serverPort) = (host, https, name, port);
         }
-        Py.SetItem(env, _keys.ServerName, _serverName);
-        Py.SetItem(env, _keys.ServerPort, _serverPort);
+        Put(env, _keys.ServerName, _serverName);
+        Put(env, _keys.ServerPort, _serverPort);
     }
 
     /// <summary>The variables mod_ssl gives apps behind Apache (and Werkzeug's server): HTTPS, SSL_PROTOCOL, SSL_CLIENT_*.</summary>
     private void SetTls(nint env, ITlsConnectionFeature tls, ITlsHandshakeFeature? handshake)
     {
-        Py.SetItem(env, _keys.HttpsVariable, _keys.On);
+        Put(env, _keys.HttpsVariable, _keys.On);
         var protocol = handshake?.Protocol switch
         {
             SslProtocols.Tls13 => _keys.Tls13,
@@ -464,15 +472,15 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         };
         if (protocol != 0)
         {
-            Py.SetItem(env, _keys.SslProtocol, protocol);
+            Put(env, _keys.SslProtocol, protocol);
         }
         if (tls.ClientCertificate is not { } certificate)
         {
-            Py.SetItem(env, _keys.SslClientVerify, _keys.NoCertificate);
+            Put(env, _keys.SslClientVerify, _keys.NoCertificate);
             return;
         }
         // A certificate that failed verification ends the handshake, so one that is here passed.
-        Py.SetItem(env, _keys.SslClientVerify, _keys.Success);
+        Put(env, _keys.SslClientVerify, _keys.Success);
         if (!ReferenceEquals(certificate, _certificate))
         {
             var pem = Py.NewLatin1String(ClientCertificateText.Pem(certificate));
@@ -483,9 +491,9 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.XDecRef(_certificateIssuer);
             (_certificate, _certificatePem, _certificateSubject, _certificateIssuer) = (certificate, pem, subject, issuer);
         }
-        Py.SetItem(env, _keys.SslClientCert, _certificatePem);
-        Py.SetItem(env, _keys.SslClientSubject, _certificateSubject);
-        Py.SetItem(env, _keys.SslClientIssuer, _certificateIssuer);
+        Put(env, _keys.SslClientCert, _certificatePem);
+        Put(env, _keys.SslClientSubject, _certificateSubject);
+        Put(env, _keys.SslClientIssuer, _certificateIssuer);
     }
 
     /// <summary>REMOTE_ADDR, and REMOTE_PORT when <paramref name="port"/> is known (not for unix-socket peers).</summary>
@@ -494,7 +502,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         if (address is null)
         {
             // A unix-socket peer has no address; Gunicorn passes an empty string too.
-            Py.SetItem(env, _keys.RemoteAddr, _keys.Empty);
+            Put(env, _keys.RemoteAddr, _keys.Empty);
             return;
         }
         Span<char> text = stackalloc char[64];
@@ -505,7 +513,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.XDecRef(_remoteAddr);
             (_remote, _remoteAddr) = (address, formatted);
         }
-        Py.SetItem(env, _keys.RemoteAddr, _remoteAddr);
+        Put(env, _keys.RemoteAddr, _remoteAddr);
         if (port < 0)
         {
             return;
@@ -527,7 +535,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                 (_remotePorts[slot], _remotePortTexts[slot]) = (port, formatted);
             }
         }
-        Py.SetItem(env, _keys.RemotePort, _remotePortTexts[slot]);
+        Put(env, _keys.RemotePort, _remotePortTexts[slot]);
     }
 
     private static int[] NoPorts()

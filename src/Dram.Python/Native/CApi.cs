@@ -75,6 +75,16 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint, nint> PyDict_GetItemWithError;
     public static delegate* unmanaged<nint, nint> PyDict_Copy;
 
+    /// <summary>
+    /// PyDict_SetItem and PyDict_GetItemWithError without the runtime's GC transition around the
+    /// call (about 30 instructions and a thread-local lookup each). Only for calls that cannot run
+    /// Python code, block, or free an object: str keys (hash cached), a dict no Python code has seen,
+    /// and a replaced value that something else keeps alive. A call that breaks that could deadlock a
+    /// collection waiting for this thread, or enter .NET from a dealloc in the wrong GC mode.
+    /// </summary>
+    public static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> PyDict_SetItemLeaf;
+    public static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint> PyDict_GetItemWithErrorLeaf;
+
     public static delegate* unmanaged<nint, nint> PyTuple_New;
     public static delegate* unmanaged<nint, nint, nint, int> PyTuple_SetItem;
     public static delegate* unmanaged<nint, nint, nint> PyTuple_GetItem;
@@ -204,6 +214,8 @@ internal static unsafe class CApi
         PyDict_SetItemString = (delegate* unmanaged<nint, byte*, nint, int>)Fn("PyDict_SetItemString");
         PyDict_GetItemWithError = (delegate* unmanaged<nint, nint, nint>)Fn("PyDict_GetItemWithError");
         PyDict_Copy = (delegate* unmanaged<nint, nint>)Fn("PyDict_Copy");
+        PyDict_SetItemLeaf = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)PyDict_SetItem;
+        PyDict_GetItemWithErrorLeaf = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)PyDict_GetItemWithError;
 
         PyTuple_New = (delegate* unmanaged<nint, nint>)Fn("PyTuple_New");
         PyTuple_SetItem = (delegate* unmanaged<nint, nint, nint, int>)Fn("PyTuple_SetItem");
