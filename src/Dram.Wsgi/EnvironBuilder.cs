@@ -85,6 +85,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
 
     /// <summary>The environ keys of X-Forwarded-For and of each secure scheme header (interned, so one object per text), and the latter's lines in this request.</summary>
     private readonly nint _forwardedForKey = MakeHeaderKey("X-Forwarded-For", runtime.Keys);
+    private readonly nint _hostKey = MakeHeaderKey("Host", runtime.Keys);
+
+    /// <summary>The environ prototype (a dict no Python code sees) and what it was built for; see <see cref="PrototypeFor"/>.</summary>
+    private nint _prototype;
+    private EnvironPrototypeKey _prototypeKey;
     private readonly nint[] _schemeKeys = SchemeKeys(runtime.Options.SecureSchemeHeaders, runtime.Keys);
     private readonly StringValues[] _schemeValues = new StringValues[runtime.Options.SecureSchemeHeaders.Count];
     private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
@@ -112,18 +117,29 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         var headers = request.Headers;
         var scheme = request.Scheme;
         // Kestrel's scheme is "https" exactly when the connection is TLS (before any proxy header).
-        var tls = scheme == "https" ? FeatureLookup.Optional<ITlsConnectionFeature>(features) : null;
+        var https = scheme == "https";
+        var tls = https ? FeatureLookup.Optional<ITlsConnectionFeature>(features) : null;
         var remote = connection?.RemoteIpAddress;
         var remotePort = remote is null ? -1 : connection!.RemotePort;
         var trusted = _trust.Trusts(SocketPeer(features, remote));
-        var env = Py.Check(CApi.PyDict_Copy(scheme == "https" ? runtime.HttpsTemplate : runtime.HttpTemplate));
+        var hostHeader = headers.Host;
+        // Without exactly one Host (an HTTP/1.0 request may have none) SERVER_NAME comes from the
+        // listening socket, which the prototype's key does not name.
+        var prototype = hostHeader.Count == 1 && hostHeader[0] is { Length: > 0 } host
+            ? PrototypeFor(new EnvironPrototypeKey(request.Method, request.RawTarget, request.Protocol, host, remote, https), hostHeader, connection)
+            : 0;
+        var env = Py.Check(CApi.PyDict_Copy(prototype != 0 ? prototype : https ? runtime.HttpsTemplate : runtime.HttpTemplate));
         try
         {
-            Set(env, _keys.RequestMethod, Method(request.Method));
-            SetTarget(env, request.RawTarget);
-            Set(env, _keys.ServerProtocol, Protocol(request.Protocol));
+            if (prototype == 0)
+            {
+                SetRequestLine(env, request.Method, request.RawTarget, request.Protocol);
+            }
             Put(env, _keys.WsgiInput, input);
+            // The prototype's HTTP_HOST is already there, and a header whose key is present is skipped.
             var forwardedFor = SetHeaders(env, headers, trusted);
+            var socketScheme = scheme;
+            var socketPeer = remote;
             if (trusted)
             {
                 scheme = SchemeFromProxy(env, scheme);
@@ -135,8 +151,15 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                     remotePort = clientPort;
                 }
             }
-            SetServer(env, headers.Host, scheme, connection);
-            SetRemote(env, remote, remotePort);
+            if (prototype == 0 || scheme != socketScheme)
+            {
+                SetServer(env, hostHeader, scheme, connection);
+            }
+            if (prototype == 0 || !ReferenceEquals(remote, socketPeer))
+            {
+                SetRemoteAddress(env, remote);
+            }
+            SetRemotePort(env, remote, remotePort);
             if (tls is not null)
             {
                 SetTls(env, tls, FeatureLookup.Optional<ITlsHandshakeFeature>(features));
@@ -148,6 +171,44 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Py.DecRef(env);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The environ prototype for <paramref name="key"/> (a borrowed reference), made anew when the
+    /// request before had another: the template with the request line, HTTP_HOST, SERVER_NAME,
+    /// SERVER_PORT and REMOTE_ADDR set. A keep-alive client asking for the same URL again (a load
+    /// generator, a health check, a poll) then gets its environ with eight dict insertions fewer;
+    /// a request that differs costs one dict copy more.
+    /// </summary>
+    private nint PrototypeFor(in EnvironPrototypeKey key, StringValues hostHeader, IHttpConnectionFeature? connection)
+    {
+        if (_prototype != 0 && _prototypeKey.Matches(key))
+        {
+            return _prototype;
+        }
+        var prototype = Py.Check(CApi.PyDict_Copy(key.Https ? runtime.HttpsTemplate : runtime.HttpTemplate));
+        try
+        {
+            SetRequestLine(prototype, key.Method, key.Target, key.Protocol);
+            Set(prototype, _hostKey, _values.Get(key.Host));
+            SetServer(prototype, hostHeader, key.Https ? "https" : "http", connection);
+            SetRemoteAddress(prototype, key.Peer);
+        }
+        catch
+        {
+            Py.DecRef(prototype);
+            throw;
+        }
+        Py.XDecRef(_prototype);
+        (_prototype, _prototypeKey) = (prototype, key);
+        return prototype;
+    }
+
+    private void SetRequestLine(nint env, string method, string target, string protocol)
+    {
+        Set(env, _keys.RequestMethod, Method(method));
+        SetTarget(env, target);
+        Set(env, _keys.ServerProtocol, Protocol(protocol));
     }
 
     /// <summary>
@@ -496,8 +557,8 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         Put(env, _keys.SslClientIssuer, _certificateIssuer);
     }
 
-    /// <summary>REMOTE_ADDR, and REMOTE_PORT when <paramref name="port"/> is known (not for unix-socket peers).</summary>
-    private void SetRemote(nint env, IPAddress? address, int port)
+    /// <summary>REMOTE_ADDR: the client's address, or an empty string for a unix-socket peer.</summary>
+    private void SetRemoteAddress(nint env, IPAddress? address)
     {
         if (address is null)
         {
@@ -505,19 +566,25 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             Put(env, _keys.RemoteAddr, _keys.Empty);
             return;
         }
-        Span<char> text = stackalloc char[64];
         if (!ReferenceEquals(address, _remote) && !address.Equals(_remote))
         {
+            Span<char> text = stackalloc char[64];
             var shown = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
             var formatted = shown.TryFormat(text, out var length) ? Py.NewString(text[..length]) : Py.NewString(shown.ToString());
             Py.XDecRef(_remoteAddr);
             (_remote, _remoteAddr) = (address, formatted);
         }
         Put(env, _keys.RemoteAddr, _remoteAddr);
-        if (port < 0)
+    }
+
+    /// <summary>REMOTE_PORT, when the client's <paramref name="port"/> is known (not for unix-socket peers).</summary>
+    private void SetRemotePort(nint env, IPAddress? address, int port)
+    {
+        if (address is null || port < 0)
         {
             return;
         }
+        Span<char> text = stackalloc char[16];
         var slot = (port & (RemotePortSets - 1)) * 2;
         if (_remotePorts[slot] != port)
         {
