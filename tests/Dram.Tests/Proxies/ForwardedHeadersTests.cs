@@ -145,6 +145,44 @@ public sealed class ForwardedHeadersTests(EnvironProbeServer server) : IClassFix
         Assert.Equal("127.0.0.1", fromLocalhost.Str("REMOTE_ADDR"));
     }
 
+    /// <summary>
+    /// Requests repeating the request line, Host and peer of the one before share the fixed part
+    /// of their environ; what a trusted proxy's headers change (client, scheme, server port) and
+    /// what any request adds must still be each request's own, in every order.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedRequestLinesFromAProxyEachSeeTheirOwnClientAndScheme()
+    {
+        using var connection = await RawHttpConnection.OpenAsync(server.Port);
+        var ownPort = connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var requests = new (string Headers, string Address, string? Port, string Scheme, string ServerPort, bool HasExtra)[]
+        {
+            ("", "127.0.0.1", ownPort, "http", "8000", false),
+            ("", "127.0.0.1", ownPort, "http", "8000", false),
+            ("X-Forwarded-For: 203.0.113.7\r\n", "203.0.113.7", null, "http", "8000", false),
+            ("", "127.0.0.1", ownPort, "http", "8000", false),
+            ("X-Forwarded-Proto: https\r\n", "127.0.0.1", ownPort, "https", "8000", false),
+            ("X-Extra: 1\r\n", "127.0.0.1", ownPort, "http", "8000", true),
+            ("X-Forwarded-For: 203.0.113.8:4711\r\nX-Forwarded-Proto: https\r\n", "203.0.113.8", "4711", "https", "8000", false),
+            ("", "127.0.0.1", ownPort, "http", "8000", false),
+        };
+        foreach (var r in requests)
+        {
+            await connection.SendAsync($"GET /same?q=1 HTTP/1.1\r\nHost: site.example:8000\r\n{r.Headers}\r\n");
+            var environ = EnvironReport.From(await connection.ReadResponseAsync(timeout: TimeSpan.FromSeconds(10)));
+            Assert.Equal(r.Address, environ.Str("REMOTE_ADDR"));
+            Assert.Equal(r.Port, environ.StrOrNull("REMOTE_PORT"));
+            Assert.Equal(r.Scheme, environ.Str("wsgi.url_scheme"));
+            Assert.Equal("site.example", environ.Str("SERVER_NAME"));
+            Assert.Equal(r.ServerPort, environ.Str("SERVER_PORT"));
+            Assert.Equal("site.example:8000", environ.Str("HTTP_HOST"));
+            Assert.Equal("/same", environ.Str("PATH_INFO"));
+            Assert.Equal("q=1", environ.Str("QUERY_STRING"));
+            Assert.Equal(r.HasExtra, environ.Has("HTTP_X_EXTRA"));
+            Assert.Equal(r.Headers.Contains("X-Forwarded-For"), environ.Has("HTTP_X_FORWARDED_FOR"));
+        }
+    }
+
     [Fact]
     public async Task AUnixSocketPeerIsTrusted()
     {
