@@ -37,7 +37,7 @@ done
 # ---- peers and tools (Debian packages); nothing happens when all are present
 packages=(wrk gunicorn uwsgi uwsgi-plugin-python3 python3-waitress python3-django python3-flask
           apache2 libapache2-mod-wsgi-py3 python3-gevent hyperfine nginx python3-matplotlib
-          libpython3.11 procps util-linux)
+          libpython3.11 procps util-linux valgrind)
 if [[ $install == 1 ]]; then
     missing=()
     for p in "${packages[@]}"; do
