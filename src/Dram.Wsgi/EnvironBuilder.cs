@@ -87,6 +87,9 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private readonly nint _forwardedForKey = MakeHeaderKey("X-Forwarded-For", runtime.Keys);
     private readonly nint _hostKey = MakeHeaderKey("Host", runtime.Keys);
 
+    /// <summary>The request's headers, copied out of Kestrel's collection (see <see cref="SetHeaders"/>).</summary>
+    private KeyValuePair<string, StringValues>[] _headers = new KeyValuePair<string, StringValues>[16];
+
     /// <summary>The environ prototype (a dict no Python code sees) and what it was built for; see <see cref="PrototypeFor"/>.</summary>
     private nint _prototype;
     private EnvironPrototypeKey _prototypeKey;
@@ -352,8 +355,18 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         {
             Array.Clear(_schemeValues);
         }
-        foreach (var header in headers)
+        // Copied out rather than enumerated: Kestrel's header enumerator is a struct boxed behind
+        // IEnumerable, an allocation and three interface calls a header. The array keeps the last
+        // request's strings until they are overwritten; it only ever grows to the most headers seen.
+        var count = headers.Count;
+        if (_headers.Length < count)
         {
+            _headers = new KeyValuePair<string, StringValues>[Math.Max(count, _headers.Length * 2)];
+        }
+        headers.CopyTo(_headers, 0);
+        for (var h = 0; h < count; h++)
+        {
+            var header = _headers[h];
             if (!HeaderFieldLimit.Fits(header.Key, header.Value, _maxHeaderFieldSize))
             {
                 throw HeaderFieldLimit.Rejection(header.Key, _maxHeaderFieldSize);
