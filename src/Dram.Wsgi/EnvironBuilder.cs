@@ -85,18 +85,20 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
 
     /// <summary>The environ keys of X-Forwarded-For and of each secure scheme header (interned, so one object per text), and the latter's lines in this request.</summary>
     private readonly nint _forwardedForKey = MakeHeaderKey("X-Forwarded-For", runtime.Keys);
-    private readonly nint _hostKey = MakeHeaderKey("Host", runtime.Keys);
-
-    /// <summary>The request's headers, copied out of Kestrel's collection (see <see cref="SetHeaders"/>).</summary>
-    private KeyValuePair<string, StringValues>[] _headers = new KeyValuePair<string, StringValues>[16];
-
-    /// <summary>The environ prototype (a dict no Python code sees) and what it was built for; see <see cref="PrototypeFor"/>.</summary>
-    private nint _prototype;
-    private EnvironPrototypeKey _prototypeKey;
     private readonly nint[] _schemeKeys = SchemeKeys(runtime.Options.SecureSchemeHeaders, runtime.Keys);
     private readonly StringValues[] _schemeValues = new StringValues[runtime.Options.SecureSchemeHeaders.Count];
     private readonly bool _proxyProtocol = runtime.Options.ProxyProtocol;
     private readonly int _maxHeaderFieldSize = runtime.Options.MaxHeaderFieldSize;
+
+    /// <summary>The environ key of the Host header (HTTP_HOST), which the prototype holds.</summary>
+    private readonly nint _hostKey = MakeHeaderKey("Host", runtime.Keys);
+
+    /// <summary>The request's headers, copied out of Kestrel's collection (see <see cref="SetHeaders"/>).</summary>
+    private KeyValuePair<string, StringValues>[] _requestHeaders = new KeyValuePair<string, StringValues>[16];
+
+    /// <summary>The environ prototype (a dict no Python code sees) and what it was built for; see <see cref="PrototypeFor"/>.</summary>
+    private nint _prototype;
+    private EnvironPrototypeKey _prototypeKey;
 
     /// <summary>
     /// The keys <see cref="Build"/> sets on every request, in the order it sets them. The templates
@@ -244,9 +246,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
 
     /// <summary>
     /// Sets a key of the environ being built, without the GC transition of an ordinary C-API call:
-    /// the environ is a fresh copy no Python code has seen, every key is an interned str (its hash
-    /// already computed), and a value replaced is None or a constant the runtime keeps, so the call
-    /// runs no Python code and frees nothing (<see cref="CApi.PyDict_SetItemLeaf"/>).
+    /// the environ (or prototype) is a fresh copy no Python code has seen, every key is an interned
+    /// str (its hash already computed), and a value replaced is None, a constant the runtime keeps or
+    /// a str the prototype and this builder's caches keep, so the call runs no Python code and frees
+    /// nothing (<see cref="CApi.PyDict_SetItemLeaf"/>).
     /// </summary>
     private static void Put(nint env, nint key, nint value) => Py.Check(CApi.PyDict_SetItemLeaf(env, key, value));
 
@@ -359,14 +362,14 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         // IEnumerable, an allocation and three interface calls a header. The array keeps the last
         // request's strings until they are overwritten; it only ever grows to the most headers seen.
         var count = headers.Count;
-        if (_headers.Length < count)
+        if (_requestHeaders.Length < count)
         {
-            _headers = new KeyValuePair<string, StringValues>[Math.Max(count, _headers.Length * 2)];
+            _requestHeaders = new KeyValuePair<string, StringValues>[Math.Max(count, _requestHeaders.Length * 2)];
         }
-        headers.CopyTo(_headers, 0);
+        headers.CopyTo(_requestHeaders, 0);
         for (var h = 0; h < count; h++)
         {
-            var header = _headers[h];
+            var header = _requestHeaders[h];
             if (!HeaderFieldLimit.Fits(header.Key, header.Value, _maxHeaderFieldSize))
             {
                 throw HeaderFieldLimit.Rejection(header.Key, _maxHeaderFieldSize);
