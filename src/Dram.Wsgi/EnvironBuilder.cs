@@ -164,7 +164,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             {
                 SetRemoteAddress(env, remote);
             }
-            SetRemotePort(env, remote, remotePort);
+            SetRemotePort(env, remotePort);
             if (tls is not null)
             {
                 SetTls(env, tls, FeatureLookup.Optional<ITlsHandshakeFeature>(features));
@@ -593,10 +593,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
         Put(env, _keys.RemoteAddr, _remoteAddr);
     }
 
-    /// <summary>REMOTE_PORT, when the client's <paramref name="port"/> is known (not for unix-socket peers).</summary>
-    private void SetRemotePort(nint env, IPAddress? address, int port)
+    /// <summary>REMOTE_PORT, when the client's <paramref name="port"/> is known (-1: a unix-socket peer, or a proxy that named none).</summary>
+    private void SetRemotePort(nint env, int port)
     {
-        if (address is null || port < 0)
+        if (port < 0)
         {
             return;
         }

@@ -20,6 +20,6 @@ internal static unsafe class StartResponse
 
     [UnmanagedCallersOnly]
     private static nint Vectorcall(nint self, nint* args, nuint nargsf, nint kwnames) =>
-        RequestCallable.Invoke(self, "start_response", ((nint)args, (nint)((ulong)nargsf & ~ArgumentsOffset), kwnames),
-            static (request, a) => request.StartResponse((nint*)a.Item1, a.Item2, a.kwnames));
+        RequestCallable.Invoke(self, "start_response", (args: (nint)args, argc: (nint)((ulong)nargsf & ~ArgumentsOffset), kwnames),
+            static (request, a) => request.StartResponse((nint*)a.args, a.argc, a.kwnames));
 }
