@@ -118,9 +118,10 @@ def send(port, total, connections):
 # --------------------------------------------------------------------------
 
 # a function line of callgrind_annotate: "  12,720,614 ( 4.75%)  file:function [object]"; in the
-# caller tree the name follows "<" (a caller, with its call count) or "*" (the function itself).
+# caller tree the name follows "<" (a caller, with its call count) or "*" (the function itself),
+# in the callee tree ">" (a callee, with its call count) or "*".
 # The object is left out where the cost is that of code inlined from another file.
-COST_LINE = re.compile(r'^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(?:([<*])\s+)?(.*?)(?:\s\[([^\[\]]*)\])?\s*$')
+COST_LINE = re.compile(r'^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(?:([<>*])\s+)?(.*?)(?:\s\[([^\[\]]*)\])?\s*$')
 CALLS = re.compile(r'\s\(([\d,]+)x\)$')
 RECURSION = re.compile(r"'\d+$")
 ADDRESS = re.compile(r'^0x([0-9a-fA-F]+)$')
@@ -217,9 +218,7 @@ class Profile:
         block = []
         for cost, kind, text, obj in self._annotate('--inclusive=yes', '--tree=caller'):
             if kind == '<':
-                c = CALLS.search(text)
-                calls = int(c.group(1).replace(',', '')) if c else 0
-                block.append((self._name(CALLS.sub('', text), obj), cost, calls))
+                block.append(self._relative(cost, text, obj))
             elif kind == '*':
                 key = self._name(text, obj)
                 if any(w in key for w in wanted):
@@ -230,6 +229,29 @@ class Profile:
             else:
                 block = []
         return found
+
+    def callees(self, wanted):
+        """{function: {callee: [inclusive instructions, calls]}} for the functions whose key
+        contains one of the texts in wanted."""
+        found = collections.defaultdict(lambda: collections.defaultdict(lambda: [0, 0]))
+        key = None
+        for cost, kind, text, obj in self._annotate('--inclusive=yes', '--tree=calling'):
+            if kind == '*':
+                key = self._name(text, obj)
+                key = key if any(w in key for w in wanted) else None
+            elif kind == '>' and key is not None:
+                callee, cost, calls = self._relative(cost, text, obj)
+                found[key][callee][0] += cost
+                found[key][callee][1] += calls
+            else:
+                key = None
+        return found
+
+    def _relative(self, cost, text, obj):
+        """(name, inclusive instructions, calls) of a caller or callee line."""
+        c = CALLS.search(text)
+        calls = int(c.group(1).replace(',', '')) if c else 0
+        return self._name(CALLS.sub('', text), obj), cost, calls
 
 
 # Where an instruction belongs. Managed code is named by the assembly that defines it (a generic
@@ -290,7 +312,13 @@ class Server:
         return totals
 
     def callers(self, wanted):
-        low, high = (r.callers(wanted) for r in self.runs)
+        return self._related(wanted, Profile.callers)
+
+    def callees(self, wanted):
+        return self._related(wanted, Profile.callees)
+
+    def _related(self, wanted, relation):
+        low, high = (relation(r, wanted) for r in self.runs)
         span = self.requests[1] - self.requests[0]
         result = {}
         for function in set(low) | set(high):
@@ -356,19 +384,21 @@ def report(args):
         print()
         print('Top %d functions by |%s - %s|' % (args.top, other.label, dram.label))
         _functions(other, dram, args.top, by_size=True)
-    if args.callers:
+    for wanted, relation, heading in ((args.callers, Server.callers, 'Callers'),
+                                      (args.callees, Server.callees, 'Callees')):
+        if not wanted:
+            continue
         for s in servers:
-            for function, callers in sorted(s.callers(args.callers).items()):
-                # callers seen only at start-up or shut-down
-                rows = [(cost, calls, caller) for caller, (cost, calls) in callers.items()
+            for function, related in sorted(relation(s, wanted).items()):
+                # relations seen only at start-up or shut-down
+                rows = [(cost, calls, other) for other, (cost, calls) in related.items()
                         if round(cost) or round(calls, 2)]
                 if not rows:
                     continue
                 print()
-                print('Callers of %s in %s: inclusive instructions, calls per request' % (function, s.label))
-                for cost, calls, caller in sorted(rows, reverse=True)[:12]:
-                    print('  %9s %7.2f  %s' % (_n(cost), calls, caller))
-
+                print('%s of %s in %s: inclusive instructions, calls per request' % (heading, function, s.label))
+                for cost, calls, other in sorted(rows, reverse=True)[:12]:
+                    print('  %9s %7.2f  %s' % (_n(cost), calls, other))
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -388,6 +418,7 @@ def main():
                    metavar=('LABEL', 'DIR1', 'DIR2', 'SYMBOLS'))
     p.add_argument('--top', type=int, default=25)
     p.add_argument('--callers', action='append', default=[], metavar='TEXT')
+    p.add_argument('--callees', action='append', default=[], metavar='TEXT')
     args = parser.parse_args()
     if args.command == 'port':
         print(free_port())

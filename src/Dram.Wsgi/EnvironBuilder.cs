@@ -101,6 +101,13 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private EnvironPrototypeKey _prototypeKey;
 
     /// <summary>
+    /// Whether <see cref="SetHeaders"/> put a secure scheme header's lines in <see cref="_schemeValues"/>:
+    /// most requests, even from a trusted proxy, carry none, and then there is neither a scheme to
+    /// resolve nor lines to clear for the next request.
+    /// </summary>
+    private bool _schemeValuesSeen;
+
+    /// <summary>
     /// The keys <see cref="Build"/> sets on every request, in the order it sets them. The templates
     /// hold them already, with None that <see cref="Build"/> replaces before the app sees it: a
     /// copied template then has room for them, where inserting them would grow the copy's hash
@@ -147,8 +154,11 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
             var socketPeer = remote;
             if (trusted)
             {
-                scheme = SchemeFromProxy(env, scheme);
-                if (ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
+                if (_schemeValuesSeen)
+                {
+                    scheme = SchemeFromProxy(env, scheme);
+                }
+                if (forwardedFor.Count > 0 && ForwardedFor.TryFindClient(forwardedFor, _trust, out var client, out var clientPort))
                 {
                     // The proxy's own port would not belong to the client, so REMOTE_PORT is left
                     // out unless the proxy gave the client's.
@@ -354,9 +364,10 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
     private StringValues SetHeaders(nint env, IHeaderDictionary headers, bool trusted)
     {
         StringValues forwardedFor = default;
-        if (trusted)
+        if (_schemeValuesSeen)
         {
-            Array.Clear(_schemeValues);
+            _schemeValues.AsSpan().Clear();
+            _schemeValuesSeen = false;
         }
         // Copied out rather than enumerated: Kestrel's header enumerator is a struct boxed behind
         // IEnumerable, an allocation and three interface calls a header. The array keeps the last
@@ -391,6 +402,7 @@ internal sealed unsafe class EnvironBuilder(WsgiRuntime runtime)
                     if (key == _schemeKeys[i])
                     {
                         _schemeValues[i] = values;
+                        _schemeValuesSeen = true;
                     }
                 }
             }

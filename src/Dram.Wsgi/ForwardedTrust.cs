@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Primitives;
@@ -13,6 +14,12 @@ namespace Dram.Wsgi;
 public sealed class ForwardedTrust
 {
     private readonly List<(byte[] Network, int PrefixBits)> _networks = [];
+
+    /// <summary>
+    /// The IPv4 entries of <see cref="_networks"/> as numbers, masked: an IPv4 peer (every request
+    /// from nginx on 127.0.0.1 asks) is then checked with an AND and a comparison per entry.
+    /// </summary>
+    private (uint Network, uint Mask)[] _ipv4Networks = [];
 
     private ForwardedTrust(bool all, bool unixSockets)
     {
@@ -55,6 +62,11 @@ public sealed class ForwardedTrust
                 throw new FormatException($"'{entry}' has an invalid prefix length (0 to {bytes.Length * 8} for an IPv{(bytes.Length == 4 ? 4 : 6)} network)");
             }
             trust._networks.Add((bytes, bits));
+            if (bytes.Length == 4)
+            {
+                var mask = bits == 0 ? 0u : uint.MaxValue << (32 - bits);
+                trust._ipv4Networks = [.. trust._ipv4Networks, (BinaryPrimitives.ReadUInt32BigEndian(bytes) & mask, mask)];
+            }
         }
         return trust;
     }
@@ -75,6 +87,23 @@ public sealed class ForwardedTrust
         if (peer.IsIPv4MappedToIPv6)
         {
             peer = peer.MapToIPv4();
+        }
+        if (peer.AddressFamily == AddressFamily.InterNetwork)
+        {
+            Span<byte> v4 = stackalloc byte[4];
+            if (!peer.TryWriteBytes(v4, out _))
+            {
+                return false;
+            }
+            var address = BinaryPrimitives.ReadUInt32BigEndian(v4);
+            foreach (var (network, mask) in _ipv4Networks)
+            {
+                if ((address & mask) == network)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
         Span<byte> bytes = stackalloc byte[16];
         if (!peer.TryWriteBytes(bytes, out var length))

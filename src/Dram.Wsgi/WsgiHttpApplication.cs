@@ -40,7 +40,7 @@ public sealed class WsgiHttpApplication(WsgiThreadPool pool, IRequestShortcut? s
     public PendingRequest CreateContext(IFeatureCollection contextFeatures)
     {
         PendingRequest request;
-        if (contextFeatures is IHostContextContainer<PendingRequest> container)
+        if (FeatureLookup.As<IHostContextContainer<PendingRequest>>(contextFeatures) is { } container)
         {
             request = container.HostContext ??= new PendingRequest();
         }

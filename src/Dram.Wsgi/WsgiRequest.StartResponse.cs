@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dram.Python;
 using Dram.Python.Native;
 using Microsoft.Extensions.Primitives;
@@ -140,7 +141,7 @@ internal sealed unsafe partial class WsgiRequest
             _response.ReasonPhrase = _reason;
         }
         var headers = _response.Headers;
-        foreach (var (name, value) in _headers)
+        foreach (var (name, value) in CollectionsMarshal.AsSpan(_headers))
         {
             if (headers.TryGetValue(name, out var existing))
             {
