@@ -16,7 +16,8 @@
 # N2 in another, and the difference of the two counts / (N2-N1) is the cost of a request, start-up
 # and shut-down cancelling out. --python PY (default /usr/bin/python3) is Dram's interpreter,
 # --top K (default 25) the length of the function tables, --callers TEXT (repeatable) adds the
-# callers of the functions whose name contains TEXT, --keep keeps the temp directory.
+# callers of the functions whose name contains TEXT, --callees TEXT (repeatable) what they call,
+# --keep keeps the temp directory.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 repo="$(dirname "$here")"
@@ -27,11 +28,11 @@ compare_dir="" compare_symbols="" keep=0
 callers=()
 
 die() { echo "instructions.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --requests|--dram-dir|--dram-symbols|--native|--python|--top|--compare|--compare-symbols|--callers)
+        --requests|--dram-dir|--dram-symbols|--native|--python|--top|--compare|--compare-symbols|--callers|--callees)
             [[ $# -ge 2 ]] || die "$1 needs a value"
             case "$1" in
                 --requests) requests=$2 ;;
@@ -43,6 +44,7 @@ while [[ $# -gt 0 ]]; do
                 --compare) compare_dir=$2 ;;
                 --compare-symbols) compare_symbols=$2 ;;
                 --callers) callers+=(--callers "$2") ;;
+                --callees) callers+=(--callees "$2") ;;
             esac
             shift ;;
         --keep) keep=1 ;;
