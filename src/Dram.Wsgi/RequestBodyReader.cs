@@ -23,7 +23,8 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     private const int InitialReadAllSize = 64 * 1024;
     private const int MaxRetainedLineBuffer = 1024 * 1024;
 
-    private PipeReader _reader = null!;
+    /// <summary>Kestrel's body pipe, looked up on the first read: most requests (GET) are answered without one.</summary>
+    private PipeReader? _reader;
     private long? _declaredLength;
     private bool _eof;
     private ArrayBufferWriter<byte> _line = new();
@@ -55,9 +56,8 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
     /// <summary>Reads the body of the request whose <paramref name="features"/> these are.</summary>
     public void Bind(IFeatureCollection features, long? declaredLength, int maxTrailerLineBytes)
     {
-        _reader = FeatureLookup.Required<IRequestBodyPipeFeature>(features).Reader;
         _features = features;
-        _trailers = FeatureLookup.Optional<IHttpRequestTrailersFeature>(features);
+        _reader = null;
         _maxTrailerLineBytes = maxTrailerLineBytes;
         _declaredLength = declaredLength;
         _eof = false;
@@ -82,12 +82,12 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         }
         try
         {
-            if (!_reader.TryRead(out var result))
+            if (!Reader.TryRead(out var result))
             {
                 return true;
             }
             var whole = result.Buffer.Length >= _declaredLength;
-            _reader.AdvanceTo(result.Buffer.Start);
+            Reader.AdvanceTo(result.Buffer.Start);
             return !whole;
         }
         catch (IOException)
@@ -101,13 +101,13 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         }
     }
 
-    /// <summary>The trailers of a chunked body, held to --limit-request-field_size as the headers are.</summary>
-    private IHttpRequestTrailersFeature? _trailers;
     private int _maxTrailerLineBytes;
+
+    private PipeReader Reader => _reader ??= FeatureLookup.Required<IRequestBodyPipeFeature>(_features).Reader;
 
     private void Consume(in ReadOnlySequence<byte> buffer, long count)
     {
-        _reader.AdvanceTo(buffer.GetPosition(count));
+        Reader.AdvanceTo(buffer.GetPosition(count));
         _consumed += count;
     }
 
@@ -142,7 +142,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
                 capacity = (nint)Math.Min(size, Math.Max(capacity * 2L, filled + take));
                 if (CApi._PyBytes_Resize(&result, capacity) < 0)
                 {
-                    _reader.AdvanceTo(buffer.Start);
+                    Reader.AdvanceTo(buffer.Start);
                     return 0;
                 }
             }
@@ -300,7 +300,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         ReadResult result;
         try
         {
-            var pending = _reader.ReadAsync();
+            var pending = Reader.ReadAsync();
             if (pending.IsCompletedSuccessfully)
             {
                 result = pending.Result;
@@ -319,9 +319,9 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
                     {
                         // Kestrel's minimum body rate is an average: after a fast start the client
                         // could stall for an hour while this thread, which the app needs, waits.
-                        _reader.CancelPendingRead();
+                        Reader.CancelPendingRead();
                         result = task.GetAwaiter().GetResult();
-                        _reader.AdvanceTo(result.Buffer.Start);
+                        Reader.AdvanceTo(result.Buffer.Start);
                         stalled = true;
                     }
                 }
@@ -378,7 +378,7 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         buffer = result.Buffer;
         if (maxBodySize > 0 && _consumed + buffer.Length > maxBodySize)
         {
-            _reader.AdvanceTo(buffer.Start);
+            Reader.AdvanceTo(buffer.Start);
             buffer = default;
             FailureStatus = StatusCodes.Status413PayloadTooLarge;
             LimitExceeded = true;
@@ -389,9 +389,10 @@ internal sealed unsafe class RequestBodyReader(Func<bool> requestReleased, long 
         completed = result.IsCompleted || result.IsCanceled;
         if (buffer.IsEmpty && completed)
         {
-            _reader.AdvanceTo(buffer.End);
+            Reader.AdvanceTo(buffer.End);
             _eof = true;
-            if (_trailers is { Available: true } trailers
+            // The trailers of a chunked body are held to --limit-request-field_size as the headers are.
+            if (FeatureLookup.Optional<IHttpRequestTrailersFeature>(_features) is { Available: true } trailers
                 && HeaderFieldLimit.FirstOversized(trailers.Trailers, _maxTrailerLineBytes) is { } name)
             {
                 FailureStatus = StatusCodes.Status431RequestHeaderFieldsTooLarge;
