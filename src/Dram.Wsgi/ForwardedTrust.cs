@@ -13,13 +13,14 @@ namespace Dram.Wsgi;
 /// </summary>
 public sealed class ForwardedTrust
 {
-    private readonly List<(byte[] Network, int PrefixBits)> _networks = [];
-
     /// <summary>
-    /// The IPv4 entries of <see cref="_networks"/> as numbers, masked: an IPv4 peer (every request
-    /// from nginx on 127.0.0.1 asks) is then checked with an AND and a comparison per entry.
+    /// The IPv4 entries as numbers, masked: an IPv4 peer (every request from nginx on 127.0.0.1
+    /// asks) is checked with an AND and a comparison per entry.
     /// </summary>
     private (uint Network, uint Mask)[] _ipv4Networks = [];
+
+    /// <summary>The IPv6 entries: 16 address bytes and the prefix length.</summary>
+    private readonly List<(byte[] Network, int PrefixBits)> _ipv6Networks = [];
 
     private ForwardedTrust(bool all, bool unixSockets)
     {
@@ -61,11 +62,14 @@ public sealed class ForwardedTrust
             {
                 throw new FormatException($"'{entry}' has an invalid prefix length (0 to {bytes.Length * 8} for an IPv{(bytes.Length == 4 ? 4 : 6)} network)");
             }
-            trust._networks.Add((bytes, bits));
             if (bytes.Length == 4)
             {
                 var mask = bits == 0 ? 0u : uint.MaxValue << (32 - bits);
                 trust._ipv4Networks = [.. trust._ipv4Networks, (BinaryPrimitives.ReadUInt32BigEndian(bytes) & mask, mask)];
+            }
+            else
+            {
+                trust._ipv6Networks.Add((bytes, bits));
             }
         }
         return trust;
@@ -106,13 +110,13 @@ public sealed class ForwardedTrust
             return false;
         }
         Span<byte> bytes = stackalloc byte[16];
-        if (!peer.TryWriteBytes(bytes, out var length))
+        if (!peer.TryWriteBytes(bytes, out var length) || length != 16)
         {
             return false;
         }
-        foreach (var (network, prefix) in _networks)
+        foreach (var (network, prefix) in _ipv6Networks)
         {
-            if (network.Length == length && PrefixMatches(network, bytes[..length], prefix))
+            if (PrefixMatches(network, bytes, prefix))
             {
                 return true;
             }
