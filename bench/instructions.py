@@ -400,6 +400,7 @@ def report(args):
                 for cost, calls, other in sorted(rows, reverse=True)[:12]:
                     print('  %9s %7.2f  %s' % (_n(cost), calls, other))
 
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True)

@@ -25,7 +25,7 @@ helper=("/usr/bin/python3" "$here/instructions.py")
 
 requests=3200,19200 dram_dir="" dram_symbols="" dram_description="" native="" python=/usr/bin/python3 top=25
 compare_dir="" compare_symbols="" keep=0
-callers=()
+call_trees=()
 
 die() { echo "instructions.sh: $*" >&2; exit 1; }
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -43,8 +43,8 @@ while [[ $# -gt 0 ]]; do
                 --top) top=$2 ;;
                 --compare) compare_dir=$2 ;;
                 --compare-symbols) compare_symbols=$2 ;;
-                --callers) callers+=(--callers "$2") ;;
-                --callees) callers+=(--callees "$2") ;;
+                --callers) call_trees+=(--callers "$2") ;;
+                --callees) call_trees+=(--callees "$2") ;;
             esac
             shift ;;
         --keep) keep=1 ;;
@@ -261,4 +261,4 @@ if [[ -n $compare_dir ]]; then
     runs+=(--run compare "$tmp/compare.$n1" "$tmp/compare.$n2" "$compare_symbols")
 fi
 echo >&2
-"${helper[@]}" report --requests "$n1,$n2" --top "$top" "${runs[@]}" ${callers[@]+"${callers[@]}"}
+"${helper[@]}" report --requests "$n1,$n2" --top "$top" "${runs[@]}" ${call_trees[@]+"${call_trees[@]}"}
