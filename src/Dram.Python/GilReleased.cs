@@ -14,5 +14,5 @@ public readonly ref struct GilReleased
 
     public static unsafe GilReleased Scope() => new(CApi.PyEval_SaveThread());
 
-    public unsafe void Dispose() => CApi.PyEval_RestoreThread(_state);
+    public void Dispose() => GilTurns.Take(_state);
 }

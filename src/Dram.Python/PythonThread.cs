@@ -31,7 +31,7 @@ public sealed unsafe class PythonThread
     }
 
     /// <summary>Takes the GIL for this thread.</summary>
-    public void Enter() => CApi.PyEval_RestoreThread(_state);
+    public void Enter() => GilTurns.Take(_state);
 
     /// <summary>Gives the GIL up.</summary>
     public void Leave() => _state = CApi.PyEval_SaveThread();

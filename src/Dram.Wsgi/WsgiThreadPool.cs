@@ -17,7 +17,8 @@ namespace Dram.Wsgi;
 /// for life and holds the GIL only while Python runs (and, with one thread, across the few steps
 /// from a quick request whose answer it holds to the queued one it runs next); requests arrive
 /// through one FIFO queue, so a thread that finishes a request takes the next one without
-/// sleeping when the server is busy.
+/// sleeping when the server is busy. With several threads, one that ends a request lets a thread
+/// waiting for the GIL take it before asking again (<see cref="GilTurns"/>).
 /// With one Python thread, the thread that finds the queue empty first runs the socket events that
 /// are ready (GIL released): under load it then reads, parses and answers the next requests
 /// itself, and the I/O thread, which still waits for every event, is left with what arrives while
@@ -57,6 +58,10 @@ public sealed class WsgiThreadPool
         _threads = new Thread[threads];
         _runsReadyEvents = threads == 1;
         _completions = threads == 1 ? new CompletionBatch() : null;
+        if (threads > 1)
+        {
+            GilTurns.Enable();
+        }
         _slots = new Slot[threads];
         _attached = new CountdownEvent(threads);
         if (requestTimeout > TimeSpan.Zero)
@@ -284,8 +289,10 @@ public sealed class WsgiThreadPool
                 pending.ResponseBodyBytes = request.Written;
                 if (_completions is not { } completions)
                 {
+                    var turn = GilTurns.Turn;
                     python.Leave();
                     pending.Complete();
+                    GilTurns.PassOn(turn);
                     continue;
                 }
                 if (completions.TryHold(pending, moreQueued: !_queue.IsEmpty))
@@ -304,7 +311,9 @@ public sealed class WsgiThreadPool
                 completions.HandBack(pending);
                 continue;
             }
+            var turnAtEnd = GilTurns.Turn;
             python.Leave();
+            GilTurns.PassOn(turnAtEnd);
             if (_queue.IsEmpty)
             {
                 // The watchdog answered this one; answers held before it must not wait for more.
