@@ -104,29 +104,6 @@ public sealed class ThreadingTests
         Assert.True(busy >= 100, $"the app's thread ticked {busy} times in 1 s while the worker served back-to-back requests ({served} answered in all)");
     }
 
-    [Fact]
-    public async Task ThreadsTakeTurnsWhereRequestsEndNotInTheirMiddle()
-    {
-        // Twelve clients, four threads, requests of about 3 ms of Python each: a thread ending a
-        // request while others wait for the GIL lets one of them have it. Taking the GIL straight
-        // back, a thread ran on until a waiter forced a switch after 5 ms, in the middle of a
-        // request: 36-39% of requests here (18-21% with both cores busy with other work), against
-        // under 1.5% with the turns.
-        await using var dram = await DramProcess.StartAsync("gil_turns:application", ["--threads", "4"]);
-
-        await using (var load = LoadClient.Start(dram.BaseUrl + "/work", concurrency: 12))
-        {
-            Assert.True(await load.WaitForMoreAsync(400, TimeSpan.FromSeconds(60)), "the load never got going");
-            var summary = await load.StopAsync();
-            Assert.Empty(summary.Failures);
-        }
-
-        var stats = (await Wire.GetAsync(dram.Port, "/stats")).BodyText.Split(' ').Select(int.Parse).ToArray();
-        var (finished, interleaved) = (stats[0], stats[1]);
-        Assert.True(finished >= 400, $"only {finished} requests ran");
-        Assert.True(interleaved * 20 < finished, $"{interleaved} of {finished} requests had another request start in their middle");
-    }
-
     private static async Task<int> TicksOverAsync(int port, TimeSpan span)
     {
         var before = int.Parse((await Wire.GetAsync(port, "/ticks")).BodyText);
