@@ -43,7 +43,7 @@ public static unsafe class GilTurns
     }
 
     /// <summary>The count of GIL takes so far; read with the GIL held, before giving it up, for <see cref="PassOn"/>.</summary>
-    public static int Turn => s_turn;
+    internal static int Turn => s_turn;
 
     /// <summary>
     /// Called without the GIL by a thread that has just ended a request and given the GIL up at
@@ -51,7 +51,7 @@ public static unsafe class GilTurns
     /// the GIL, yields until one has taken it, or a fifth of a millisecond has passed (the thread
     /// the release woke may be one of the app's own, which is not counted).
     /// </summary>
-    public static void PassOn(int turn)
+    internal static void PassOn(int turn)
     {
         if (!s_enabled || Volatile.Read(ref s_waiting) == 0)
         {

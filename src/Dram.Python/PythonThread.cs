@@ -12,6 +12,9 @@ public sealed unsafe class PythonThread
 {
     private nint _state;
 
+    /// <summary>The GIL's turn count when this thread last gave it up.</summary>
+    private int _turnAtLeave;
+
     private PythonThread(nint state, ulong ident)
     {
         _state = state;
@@ -34,5 +37,15 @@ public sealed unsafe class PythonThread
     public void Enter() => GilTurns.Take(_state);
 
     /// <summary>Gives the GIL up.</summary>
-    public void Leave() => _state = CApi.PyEval_SaveThread();
+    public void Leave()
+    {
+        _turnAtLeave = GilTurns.Turn;
+        _state = CApi.PyEval_SaveThread();
+    }
+
+    /// <summary>
+    /// Called after <see cref="Leave"/> where a request ended: lets a thread waiting for the GIL
+    /// take it before this one asks again (<see cref="GilTurns"/>).
+    /// </summary>
+    public void LetAWaiterIn() => GilTurns.PassOn(_turnAtLeave);
 }

@@ -289,10 +289,9 @@ public sealed class WsgiThreadPool
                 pending.ResponseBodyBytes = request.Written;
                 if (_completions is not { } completions)
                 {
-                    var turn = GilTurns.Turn;
                     python.Leave();
                     pending.Complete();
-                    GilTurns.PassOn(turn);
+                    python.LetAWaiterIn();
                     continue;
                 }
                 if (completions.TryHold(pending, moreQueued: !_queue.IsEmpty))
@@ -311,9 +310,8 @@ public sealed class WsgiThreadPool
                 completions.HandBack(pending);
                 continue;
             }
-            var turnAtEnd = GilTurns.Turn;
             python.Leave();
-            GilTurns.PassOn(turnAtEnd);
+            python.LetAWaiterIn();
             if (_queue.IsEmpty)
             {
                 // The watchdog answered this one; answers held before it must not wait for more.
